@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { ResolvedHealthCheck } from '../health/health-report.js';
+import type { DesiredForPlan } from '../plan/plan-service.js';
+import type { DesiredService, SecretBinding, ServiceTarget } from '../provider/provider.js';
+import type { ServiceSpec } from '../spec/service-spec.js';
+import type { ResolvedSecret } from './resolve-secrets.js';
+
+/** The comparable desired state the planner needs. Pure. */
+export function desiredForPlan(input: {
+  target: ServiceTarget;
+  spec: ServiceSpec;
+  image: { ref: string; digest?: string };
+  secrets: ResolvedSecret[];
+  publicUrl?: string;
+}): DesiredForPlan {
+  const env = { ...input.spec.env };
+  if (input.spec.publicUrlEnv && input.publicUrl) env[input.spec.publicUrlEnv] = input.publicUrl;
+  return {
+    service: input.target.service,
+    image: input.image,
+    port: input.spec.port,
+    env,
+    secrets: Object.fromEntries(input.secrets.map((secret) => [secret.key, secret.fingerprint])),
+    resources: input.spec.resources ?? {},
+    public: input.spec.public,
+  };
+}
+
+/** A short content hash of what a revision runs: the second half of its id. */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 5);
+}
+
+/** Highest revision sequence number in a revision id such as `svc-0007-a1b2c` or `0007-a1b2c`. */
+export function revisionSequence(revision: string | undefined): number {
+  const match = revision?.match(/(\d{4,})-[a-z0-9]{5}$/);
+  return match ? Number(match[1]) : 0;
+}
+
+/** Revision id `${sequence}-${hash}`: ordered, unique per service, deterministic for its inputs. */
+export function revisionId(sequence: number, plan: DesiredForPlan): string {
+  return `${String(sequence).padStart(4, '0')}-${contentHash(plan)}`;
+}
+
+/** The service the provider is asked to run. Pure. */
+export function buildDesiredService(input: {
+  target: ServiceTarget;
+  spec: ServiceSpec;
+  plan: DesiredForPlan;
+  revision: string;
+  secrets: Record<string, SecretBinding>;
+}): DesiredService {
+  return {
+    ...input.target,
+    revision: input.revision,
+    image: input.plan.image,
+    port: input.spec.port,
+    env: input.plan.env,
+    secrets: input.secrets,
+    healthPath: input.spec.health.path,
+    resources: input.spec.resources ?? {},
+    public: input.spec.public,
+  };
+}
+
+/** A copy without secret values, safe to record. */
+export function stripSecretValues(desired: DesiredService): DesiredService {
+  return {
+    ...desired,
+    secrets: Object.fromEntries(
+      Object.entries(desired.secrets).map(([key, binding]) => [
+        key,
+        { fingerprint: binding.fingerprint, ...(binding.ref ? { ref: binding.ref } : {}) },
+      ]),
+    ),
+  };
+}
+
+/** The checks to run: the primary health path first, then the spec's checks with secret headers resolved. */
+export function healthChecksOf(spec: ServiceSpec, secretValues: Map<string, string | undefined>): ResolvedHealthCheck[] {
+  const primary: ResolvedHealthCheck = { name: spec.health.path, path: spec.health.path, method: 'GET', expectStatus: 200 };
+  const extra = spec.health.checks.map((check): ResolvedHealthCheck => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(check.headers ?? {}))
+      headers[name] = typeof value === 'string' ? value : (secretValues.get(value.secret) ?? '');
+    return {
+      name: check.name ?? check.path,
+      path: check.path,
+      method: check.method,
+      expectStatus: check.expectStatus,
+      ...(check.bodyContains !== undefined ? { bodyContains: check.bodyContains } : {}),
+      ...(check.json !== undefined ? { json: check.json } : {}),
+      ...(check.headers ? { headers } : {}),
+    };
+  });
+  return [primary, ...extra];
+}

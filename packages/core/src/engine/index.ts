@@ -1,0 +1,10 @@
+export * from './create-deployer.js';
+export * from './deploy.js';
+export type { BerthEvent, BerthEventInput, EventBase } from './events.js';
+export type { Hook, HookContext } from './hooks.js';
+export type { DownOptions } from './run-down.js';
+export type { PromoteOptions } from './run-promote.js';
+export type { RollbackOptions } from './run-rollback.js';
+export type { UpOptions } from './run-up.js';
+export type { DeployResult, DownResult, RollbackOutcome, StatusResult } from './result.js';
+export type { SecretSources } from './resolve-secrets.js';

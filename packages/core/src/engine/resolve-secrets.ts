@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { BerthError, ValidationError, type ValidationIssue } from '../errors/index.js';
+import type { Provider, ProviderContext, ServiceTarget } from '../provider/provider.js';
+import { fingerprintSecret } from '../secrets/fingerprint.js';
+import { type GeneratedSecretKind, generateSecret } from '../secrets/generate-secret.js';
+import type { Redactor } from '../secrets/redactor.js';
+import type { ServiceSpec } from '../spec/service-spec.js';
+
+/** A secret with its value (when known), ready to fingerprint and store. */
+export interface ResolvedSecret {
+  key: string;
+  /** Undefined only for a `generate` secret not generated yet (in a read-only plan). */
+  value?: string;
+  fingerprint?: string;
+  generated: boolean;
+  /** For `generate` secrets: true when the value was read back from the provider's store. */
+  existing?: boolean;
+  kind?: GeneratedSecretKind;
+}
+
+/** Where secret values come from; injectable for tests. */
+export interface SecretSources {
+  env: Record<string, string | undefined>;
+  readFile: (path: string) => Promise<string>;
+  cwd: string;
+}
+
+export const defaultSecretSources = (): SecretSources => ({
+  env: process.env,
+  readFile: (path) => readFile(path, 'utf8'),
+  cwd: process.cwd(),
+});
+
+/**
+ * Read every secret's value from its source. `generate` secrets are read back from the provider's
+ * store when they exist there; otherwise they are generated (when `generate` is true) or left without
+ * a value (for plans). Every value is registered with the redactor before it goes anywhere.
+ */
+export async function resolveSecrets(input: {
+  spec: ServiceSpec;
+  provider: Provider;
+  context: ProviderContext;
+  target: ServiceTarget;
+  sources: SecretSources;
+  redactor: Redactor;
+  fingerprintKey: string;
+  generate: boolean;
+}): Promise<ResolvedSecret[]> {
+  const issues: ValidationIssue[] = [];
+  const resolved: ResolvedSecret[] = [];
+  for (const [key, source] of Object.entries(input.spec.secrets).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    let secret: ResolvedSecret;
+    if ('value' in source) secret = { key, value: source.value, generated: false };
+    else if ('fromEnv' in source) {
+      const value = input.sources.env[source.fromEnv];
+      if (value === undefined || value === '') {
+        issues.push({
+          path: `secrets.${key}.fromEnv`,
+          message: `environment variable ${source.fromEnv} is not set`,
+          hint: `Export ${source.fromEnv} before deploying, or give the secret another source.`,
+        });
+        continue;
+      }
+      secret = { key, value, generated: false };
+    } else if ('fromFile' in source) {
+      const path = resolve(input.sources.cwd, source.fromFile);
+      try {
+        secret = { key, value: await input.sources.readFile(path), generated: false };
+      } catch (error) {
+        issues.push({
+          path: `secrets.${key}.fromFile`,
+          message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+          hint: 'Create the file or fix the path (relative paths start at the working directory).',
+        });
+        continue;
+      }
+    } else {
+      const existing = await input.provider.secrets?.read?.(input.context, input.target, key);
+      if (existing !== undefined) secret = { key, value: existing, generated: true, existing: true, kind: source.generate };
+      else if (input.generate) secret = { key, value: generateSecret(source.generate), generated: true, kind: source.generate };
+      else secret = { key, generated: true, kind: source.generate };
+    }
+    if (secret.value !== undefined) {
+      input.redactor.add(secret.value);
+      secret.fingerprint = fingerprintSecret(input.fingerprintKey, key, secret.value);
+    }
+    resolved.push(secret);
+  }
+  if (issues.length > 0) throw new ValidationError(issues, { hint: issues.map((issue) => issue.hint).join(' ') });
+  return resolved;
+}
+
+/** Masked display of a secret value: a few leading characters and the length. */
+export function maskSecretValue(value: string | undefined): string {
+  if (value === undefined) return '******';
+  if (value.startsWith('-----BEGIN')) return `-----BEGIN …(${value.length} chars, PEM)`;
+  return `${value.slice(0, 4)}…(${value.length} chars)`;
+}
+
+/** Throw when a secret needed now has no value. */
+export function requireSecretValue(secret: ResolvedSecret): string {
+  if (secret.value === undefined)
+    throw new BerthError('SECRET_SOURCE_MISSING', `Secret ${secret.key} has no value`, {
+      hint: 'Generated secrets are read back from the provider store; check that the provider supports reading them.',
+    });
+  return secret.value;
+}

@@ -1,0 +1,3 @@
+export * from './evaluate-response.js';
+export * from './health-report.js';
+export * from './verify-health.js';

@@ -1,0 +1,2 @@
+export * from './define-provider.js';
+export * from './provider.js';

@@ -1,0 +1,225 @@
+/**
+ * The provider contract, version 1. Third-party plugins build against these types: changing them is a
+ * breaking release. Required members are few; optional members are capabilities the engine detects.
+ */
+import type { ValidationIssue } from '../errors/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { ImageBuilder, ImageTarget, PreflightCheck } from '../ports/image-builder.js';
+import type { JsonValue, Resources, ServiceSpec } from '../spec/service-spec.js';
+
+export type { ImageTarget, PreflightCheck, JsonValue };
+
+/** Provider-opaque data, JSON-serialisable, stored with the state (never secret values). */
+export type ProviderData = { [key: string]: JsonValue };
+
+/** Which service a call is about. */
+export interface ServiceTarget {
+  /** The deployed name, `${name}-${environment}`. */
+  service: string;
+  name: string;
+  environment: string;
+}
+
+/** What the engine hands every provider call. */
+export interface ProviderContext {
+  signal: AbortSignal;
+  clock: Clock;
+  /** Report progress of a long step (enough for a progress bar). */
+  progress(update: ProgressUpdate): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, JsonValue>): void;
+}
+
+export interface ProgressUpdate {
+  /** What is progressing, e.g. `push`, `upload`, `operation`. */
+  step: string;
+  message?: string;
+  current?: number;
+  total?: number;
+  /** `bytes`, `files`, `layers`… */
+  unit?: string;
+}
+
+/** A secret the service uses: a reference into the provider's secret store, and its fingerprint. */
+export interface SecretBinding {
+  /** Provider reference, e.g. `projects/p/secrets/s/versions/3` or an ARN. */
+  ref?: string;
+  /** Keyed fingerprint of the value (`hmac-sha256:…`); compared instead of the value. */
+  fingerprint: string;
+  /**
+   * The value itself, only for providers without a `secrets` store, which must inject it directly.
+   * The engine strips it before anything is recorded.
+   */
+  value?: string;
+}
+
+/** The service as the engine wants it to run. */
+export interface DesiredService extends ServiceTarget {
+  /** Revision id chosen by the engine: `${sequence}-${hash}`, unique per service. */
+  revision: string;
+  image: { ref: string; digest?: string };
+  port: number;
+  env: Record<string, string>;
+  /** Secret environment variables, by name. */
+  secrets: Record<string, SecretBinding>;
+  /** Primary health path, for providers with native health probes. */
+  healthPath: string;
+  resources: Resources;
+  public: boolean;
+}
+
+/** The live service, as observed from the provider: the truth for plans and drift. */
+export interface ObservedService {
+  service: string;
+  url?: string;
+  /** The revision serving traffic (the latest one when traffic is split). */
+  revision?: string;
+  image?: { ref?: string; digest?: string };
+  port?: number;
+  env: Record<string, string>;
+  /** Secret environment variables with the fingerprint the provider recorded (never values). */
+  secrets: Record<string, { ref?: string; fingerprint?: string }>;
+  resources?: Resources;
+  public?: boolean;
+  traffic?: TrafficTarget[];
+  /** True when the provider reports the service ready to serve. */
+  ready: boolean;
+  data?: ProviderData;
+}
+
+export interface TrafficTarget {
+  revision: string;
+  percent: number;
+  tag?: string;
+}
+
+/** What `apply` (create or update) produced. */
+export interface ApplyOutcome {
+  /** The revision created (or restored). */
+  revision: string;
+  /** The service's stable URL, when known. */
+  url?: string;
+  /**
+   * Verify-before-traffic: the new revision serves no users yet and answers here (e.g. a tagged
+   * revision URL). The engine verifies this URL, then calls `shiftTraffic`.
+   */
+  candidateUrl?: string;
+  data?: ProviderData;
+}
+
+/** A revision the provider knows about. */
+export interface RevisionInfo {
+  revision: string;
+  image?: { ref?: string; digest?: string };
+  createdAt?: string;
+  /** Percentage of traffic it serves. */
+  traffic?: number;
+  /** e.g. `running`, `stopped`, `retired`, `failed`. */
+  status?: string;
+}
+
+/** A revision recorded in history, with what it ran (secret values stripped). */
+export interface RevisionRecord {
+  revision: string;
+  desired: DesiredService;
+  url?: string;
+  data?: ProviderData;
+}
+
+/** Is the revision's process still alive? Used to fail fast when a container or unit exits. */
+export interface RevisionLiveness {
+  alive: boolean;
+  reason?: string;
+}
+
+/** A secret with its value, as handed to the provider's secret store. */
+export interface SecretMaterial {
+  /** Environment variable name, e.g. `SUPERVAIZER_API_KEY`. */
+  key: string;
+  value: string;
+  fingerprint: string;
+  /** True when Berth generated it. */
+  generated: boolean;
+}
+
+/** A secret the provider's store holds for this service and that Berth owns. */
+export interface OwnedSecret {
+  key: string;
+  ref?: string;
+  fingerprint?: string;
+}
+
+/** The provider's secret store. */
+export interface ProviderSecretStore {
+  /** Create or add a version for each secret; return the binding the service must reference. */
+  upsert(context: ProviderContext, target: ServiceTarget, secrets: SecretMaterial[]): Promise<Record<string, SecretBinding>>;
+  /** Read back a secret Berth generated earlier, so it stays stable across deploys. */
+  read?(context: ProviderContext, target: ServiceTarget, key: string): Promise<string | undefined>;
+  /** Secrets of this service marked as owned by Berth. */
+  list(context: ProviderContext, target: ServiceTarget): Promise<OwnedSecret[]>;
+  /** Delete owned secrets (only those). */
+  delete(context: ProviderContext, target: ServiceTarget, keys: string[]): Promise<void>;
+}
+
+/** Options of `destroy`. */
+export interface DestroyOptions {
+  /** Also delete images the provider stored. Default false. */
+  deleteImages: boolean;
+}
+
+/** The provider contract, version 1. Create one with `defineProvider`. */
+export interface Provider {
+  readonly specificationVersion: 'v1';
+  /** Short id, e.g. `gcp-cloud-run`, `local-docker`, `memory`. */
+  readonly name: string;
+
+  /** Read the live service; `undefined` when it does not exist. Must not change anything. */
+  observe(context: ProviderContext, target: ServiceTarget): Promise<ObservedService | undefined>;
+  /** Create or update the service to run `desired`. */
+  apply(context: ProviderContext, desired: DesiredService, options: ApplyOptions): Promise<ApplyOutcome>;
+  /** Remove the service and everything it runs (not secrets: the engine deletes owned secrets itself). */
+  destroy(context: ProviderContext, target: ServiceTarget, options: DestroyOptions): Promise<{ removed: string[] }>;
+
+  /** Extra validation rules (name length, characters, supported sizes). Pure. */
+  validateSpec?(spec: ServiceSpec): ValidationIssue[];
+  /** Credentials, permissions, APIs enabled… each failure with a hint. */
+  preflight?(context: ProviderContext, target: ServiceTarget): Promise<PreflightCheck[]>;
+  /** Where images for this service must be pushed, with which credentials. Absent: images stay local. */
+  imageTarget?(context: ProviderContext, target: ServiceTarget): Promise<ImageTarget | undefined>;
+  /** A builder that runs where the provider runs (e.g. a remote engine); overridden by the deployer's. */
+  imageBuilder?: ImageBuilder;
+  /** The provider's secret store. Without one, secret values are passed to `apply` directly. */
+  secrets?: ProviderSecretStore;
+  /** Wait until `revision` is ready to serve; return its URL. */
+  waitReady?(context: ProviderContext, target: ServiceTarget, outcome: ApplyOutcome): Promise<ApplyOutcome>;
+  /** The service URL before it exists, when the provider can tell (saves a second update for `publicUrlEnv`). */
+  predictUrl?(target: ServiceTarget, spec: ServiceSpec): string | undefined;
+  /** Move all traffic to a revision that was verified on its candidate URL. */
+  shiftTraffic?(context: ProviderContext, target: ServiceTarget, revision: string): Promise<ApplyOutcome>;
+  /** Serve an earlier revision again (traffic change, container restart, provider rollback API). */
+  restoreRevision?(context: ProviderContext, target: ServiceTarget, record: RevisionRecord): Promise<ApplyOutcome>;
+  /** Revisions the provider keeps. */
+  listRevisions?(context: ProviderContext, target: ServiceTarget): Promise<RevisionInfo[]>;
+  /** Whether a revision's process is still alive (containers, units); lets verification fail fast. */
+  probeRevision?(context: ProviderContext, target: ServiceTarget, revision: string): Promise<RevisionLiveness>;
+  /** Clean up after a run (close connections). */
+  close?(): Promise<void>;
+}
+
+/** Options of `apply`. */
+export interface ApplyOptions {
+  /** The live service before this change (`undefined` on create). */
+  observed?: ObservedService;
+  /** Why the engine applies: a normal deploy, the public-URL update, or a rollback by redeploying. */
+  reason: 'deploy' | 'public-url' | 'rollback';
+}
+
+/** Capabilities the engine detected on a provider. */
+export interface ProviderCapabilities {
+  secrets: boolean;
+  imageTarget: boolean;
+  verifyBeforeTraffic: boolean;
+  restoreRevision: boolean;
+  listRevisions: boolean;
+  probeRevision: boolean;
+  waitReady: boolean;
+}

@@ -1,0 +1,2 @@
+export * from './service-spec.js';
+export * from './validate-spec.js';
