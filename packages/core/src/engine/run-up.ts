@@ -21,7 +21,7 @@ import { resolveImage } from './resolve-image.js';
 import { maskSecretValue, type ResolvedSecret, resolveSecrets } from './resolve-secrets.js';
 import { findRollbackTarget, restoreAndVerify } from './restore-revision.js';
 import type { DeployResult, RollbackOutcome } from './result.js';
-import { providerContextFor, type RunContext, runPhase, skipPhase } from './run-context.js';
+import { checkAborted, providerContextFor, type RunContext, runPhase, skipPhase } from './run-context.js';
 import { withServiceLock } from './service-lock.js';
 import { verifyService } from './verify-service.js';
 
@@ -309,6 +309,7 @@ async function upLocked(
     await runPhase(run, 'verify', async () => {
       if (!verifyUrl) throw new BerthError('HEALTH_CHECK_FAILED', 'The provider reported no URL to verify');
       health = await verifyService(run, deps, { url: verifyUrl, spec, checks, revision: verifiedRevision });
+      checkAborted(run);
       if (!health.healthy)
         throw new BerthError('HEALTH_CHECK_FAILED', `Revision ${verifiedRevision} failed its health checks (${health.reason})`, {
           details: { reason: health.reason, url: verifyUrl },

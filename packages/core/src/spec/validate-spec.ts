@@ -27,6 +27,7 @@ function hintFor(path: (string | number | symbol)[], issue: z.core.$ZodIssue): s
 function toIssue(issue: z.core.$ZodIssue): ValidationIssue {
   const path = issue.path.map(String).join('.');
   let message = issue.message;
+  if (issue.code === 'invalid_key') message = 'is not a valid environment variable name (letters, digits and _, not starting with a digit)';
   if (issue.code === 'invalid_union' && issue.path[0] === 'image') message = 'must be { build: { context } } or { ref }';
   if (issue.code === 'invalid_union' && issue.path[0] === 'secrets')
     message = 'must have exactly one source: generate, value, fromEnv or fromFile';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { StateError } from '../errors/index.js';
 import { ensureGitIgnored } from './git-ignore.js';
@@ -55,6 +55,24 @@ async function readJson(path: string): Promise<unknown | undefined> {
   }
 }
 
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Remove temp files left by writers that were killed mid-write (their pid is gone). */
+async function removeOrphanTempFiles(folder: string): Promise<void> {
+  for (const name of await readdir(folder).catch(() => [] as string[])) {
+    const match = name.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/);
+    if (match && Number(match[1]) !== process.pid && !processIsAlive(Number(match[1])))
+      await unlink(join(folder, name)).catch(() => {});
+  }
+}
+
 /**
  * State in files: `<dir>/<service>/state.json` (current state and the append-only history) and
  * `<dir>/<service>/lock.json`. Writes are atomic, so a process killed mid-write leaves the previous
@@ -103,6 +121,7 @@ export function fileStateStore(options: FileStateStoreOptions = {}): StateStore 
       await prepare();
       await mkdir(folderOf(service), { recursive: true, mode: 0o700 });
       await writeFileAtomic(stateFile(service), `${JSON.stringify(state, null, 2)}\n`);
+      await removeOrphanTempFiles(folderOf(service));
     },
     async remove(service) {
       await rm(folderOf(service), { recursive: true, force: true });

@@ -1,0 +1,216 @@
+/**
+ * The integration-test environment started by `bash scripts/test-env.sh` (docs/test-environment.md).
+ *
+ * The script writes a JSON file (the repository's `.berth-test-env.json`, or `BERTH_TEST_ENV_FILE`)
+ * describing the Docker engine, the local registry and the base images it built. Integration tests
+ * read it here. A missing environment makes tests FAIL with the fix in the message: never skip.
+ *
+ * ```ts
+ * const env = requireTestEnvironment(['docker', 'registry']);
+ * env.registry.host; // '127.0.0.1:5000'
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The command that creates or repairs the environment. */
+export const TEST_ENV_SETUP_COMMAND = 'bash scripts/test-env.sh';
+
+export const DEFAULT_DOCKER_SOCKET_PATH = '/var/run/docker.sock';
+
+export interface DockerTestEnvironment {
+  /** Unix socket of the Docker Engine API. */
+  readonly socketPath: string;
+}
+
+export interface RegistryTestEnvironment {
+  /** `host:port` of a plain-HTTP registry on loopback, e.g. `127.0.0.1:5000`. */
+  readonly host: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface ImagesTestEnvironment {
+  /** `FROM scratch` + busybox and its applets. */
+  readonly busybox: string;
+  /** Node 24 on a minimal root filesystem, `CMD ["node"]`, user `node` available. */
+  readonly node: string;
+  /** The conformance-test HTTP service (test-support/fixtures/health-service/README.md). */
+  readonly healthService: string;
+}
+
+export interface TestEnvironment {
+  /** The file the environment was read from. */
+  readonly filePath: string;
+  /** When scripts/test-env.sh wrote the file (ISO 8601), if it says. */
+  readonly writtenAt: string | undefined;
+  readonly docker: DockerTestEnvironment | undefined;
+  readonly registry: RegistryTestEnvironment | undefined;
+  readonly images: ImagesTestEnvironment | undefined;
+  /** The whole parsed file, for sections this module does not know yet. */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export type TestEnvironmentPart = 'docker' | 'registry' | 'images';
+
+/** A TestEnvironment whose requested parts are known to be present. */
+export type RequiredTestEnvironment<P extends TestEnvironmentPart> = TestEnvironment & {
+  readonly [K in P]: NonNullable<TestEnvironment[K]>;
+};
+
+const PART_DESCRIPTIONS: Readonly<Record<TestEnvironmentPart, string>> = {
+  docker: 'the Docker engine',
+  registry: 'the local container registry',
+  images: 'the locally built base images',
+};
+
+/** Thrown when the environment is missing, incomplete or unreadable. */
+export class TestEnvironmentError extends Error {
+  override readonly name = 'TestEnvironmentError';
+}
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the environment file is: `BERTH_TEST_ENV_FILE`, else `.berth-test-env.json` at the repo root. */
+export function testEnvironmentFilePath(): string {
+  const fromEnv = process.env.BERTH_TEST_ENV_FILE;
+  return fromEnv !== undefined && fromEnv !== ''
+    ? resolve(fromEnv)
+    : resolve(REPO_ROOT, '.berth-test-env.json');
+}
+
+/**
+ * Reads the environment file. Throws a TestEnvironmentError (with the fix) when the file is missing
+ * or malformed; parts that are not up are `undefined` (see requireTestEnvironment).
+ */
+export function loadTestEnvironment(): TestEnvironment {
+  const filePath = testEnvironmentFilePath();
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch (error) {
+    const reason =
+      isErrnoException(error) && error.code === 'ENOENT'
+        ? 'does not exist'
+        : `cannot be read (${String(error)})`;
+    throw new TestEnvironmentError(
+      `The integration-test environment file ${filePath} ${reason}. ` +
+        `Start the environment with \`${TEST_ENV_SETUP_COMMAND}\` (as root) at the repository root.`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw malformed(filePath, `it is not valid JSON (${String(error)})`);
+  }
+  if (!isRecord(parsed)) {
+    throw malformed(filePath, 'it does not hold a JSON object');
+  }
+  const writtenAt = parsed.writtenAt;
+  return {
+    filePath,
+    writtenAt: typeof writtenAt === 'string' ? writtenAt : undefined,
+    docker: readSection(filePath, parsed, 'docker', (read) => ({ socketPath: read('socketPath') })),
+    registry: readSection(filePath, parsed, 'registry', (read) => ({
+      host: read('host'),
+      username: read('username'),
+      password: read('password'),
+    })),
+    images: readSection(filePath, parsed, 'images', (read) => ({
+      busybox: read('busybox'),
+      node: read('node'),
+      healthService: read('healthService'),
+    })),
+    raw: parsed,
+  };
+}
+
+/**
+ * Loads the environment and checks that the given parts are present; throws a TestEnvironmentError
+ * naming what is missing and how to fix it. Call it in `beforeAll` (or at the top of a test file):
+ * integration tests must fail, not skip, without their environment.
+ */
+export function requireTestEnvironment<const P extends TestEnvironmentPart>(
+  parts: readonly P[],
+): RequiredTestEnvironment<P> {
+  const env = loadTestEnvironment();
+  const missing = parts.filter((part) => env[part] === undefined);
+  if (missing.length > 0) {
+    const list = missing.map((part) => `"${part}" (${PART_DESCRIPTIONS[part]})`).join(', ');
+    throw new TestEnvironmentError(
+      `The integration-test environment in ${env.filePath} lacks ${list}: it was not up when the file ` +
+        `was written${env.writtenAt === undefined ? '' : ` (${env.writtenAt})`}. ` +
+        `Run \`${TEST_ENV_SETUP_COMMAND}\` (as root) at the repository root, then re-run the tests.`,
+    );
+  }
+  return env as RequiredTestEnvironment<P>;
+}
+
+/**
+ * Whether a Docker engine answers `GET /_ping` on the socket (Engine API over node:http, no CLI).
+ * Never throws: resolves false on any error or after `timeoutMs`.
+ */
+export function dockerIsReachable(
+  socketPath: string = DEFAULT_DOCKER_SOCKET_PATH,
+  timeoutMs = 3_000,
+): Promise<boolean> {
+  return new Promise((resolvePing) => {
+    const req = request({ socketPath, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolvePing(res.statusCode === 200 && body.trim() === 'OK'));
+      res.on('error', () => resolvePing(false));
+    });
+    req.on('timeout', () => {
+      req.destroy();
+      resolvePing(false);
+    });
+    req.on('error', () => resolvePing(false));
+    req.end();
+  });
+}
+
+type FieldReader = (field: string) => string;
+
+function readSection<T>(
+  filePath: string,
+  file: Readonly<Record<string, unknown>>,
+  section: TestEnvironmentPart,
+  build: (read: FieldReader) => T,
+): T | undefined {
+  const value = file[section];
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (!isRecord(value)) {
+    throw malformed(filePath, `"${section}" is not an object`);
+  }
+  return build((field) => {
+    const fieldValue = value[field];
+    if (typeof fieldValue !== 'string' || fieldValue === '') {
+      throw malformed(filePath, `"${section}.${field}" is not a non-empty string`);
+    }
+    return fieldValue;
+  });
+}
+
+function malformed(filePath: string, reason: string): TestEnvironmentError {
+  return new TestEnvironmentError(
+    `The integration-test environment file ${filePath} is malformed: ${reason}. ` +
+      `Re-create it with \`${TEST_ENV_SETUP_COMMAND}\` (as root) at the repository root.`,
+  );
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && 'code' in error;
+}
