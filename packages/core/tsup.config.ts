@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'docker/index': 'src/docker/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -11,5 +12,5 @@ export default defineConfig({
   sourcemap: true,
   target: 'node22',
   splitting: true,
-  external: ['vitest'],
+  external: ['vitest', 'dockerode', 'tar-fs', '@balena/dockerignore'],
 });
