@@ -28,7 +28,11 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.integration.test.ts', 'packages/*/test/**/*.integration.test.ts', 'examples/**/*.integration.test.ts'],
+          include: [
+            'packages/*/src/**/*.integration.test.ts',
+            'packages/*/test/**/*.integration.test.ts',
+            'examples/**/*.integration.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/dist/**'],
           // Integration tests share one Docker engine, registry and sshd on a 2-core machine.
           fileParallelism: false,

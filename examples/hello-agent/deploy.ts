@@ -42,7 +42,9 @@ switch (command) {
     break;
   case 'history':
     for (const entry of await deployer.history(spec))
-      console.log(`${entry.endedAt}  ${entry.kind.padEnd(9)} ${entry.status.padEnd(15)} ${entry.revision ?? ''}${entry.error ? `  ${entry.error.code}` : ''}`);
+      console.log(
+        `${entry.endedAt}  ${entry.kind.padEnd(9)} ${entry.status.padEnd(15)} ${entry.revision ?? ''}${entry.error ? `  ${entry.error.code}` : ''}`,
+      );
     break;
   case 'down':
     console.log(JSON.stringify(await deployer.down(spec), null, 2));

@@ -7,10 +7,12 @@ export function printPlan(plan: Plan): void {
   console.log(`plan: ${plan.action.toUpperCase()} ${plan.service}`);
   for (const change of plan.changes) {
     const sign = change.kind === 'add' ? '+' : change.kind === 'remove' ? '-' : '~';
-    const detail = change.kind === 'change' ? `${change.before} → ${change.after}` : String(change.after ?? change.before);
+    const detail =
+      change.kind === 'change' ? `${change.before} → ${change.after}` : String(change.after ?? change.before);
     console.log(`  ${sign} ${change.path}: ${detail.length > 90 ? `${detail.slice(0, 87)}…` : detail}`);
   }
-  for (const drift of plan.drift) console.log(`  ! drift ${drift.path}: recorded ${drift.recorded}, live ${drift.observed}`);
+  for (const drift of plan.drift)
+    console.log(`  ! drift ${drift.path}: recorded ${drift.recorded}, live ${drift.observed}`);
 }
 
 /** An `onEvent` listener that prints live progress for a terminal. */
@@ -19,7 +21,8 @@ export function printEvents(): (event: BerthEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'phase-start':
-        if (['image', 'deploy', 'verify', 'rollback', 'public-url', 'traffic'].includes(event.phase)) console.log(`▸ ${event.phase}`);
+        if (['image', 'deploy', 'verify', 'rollback', 'public-url', 'traffic'].includes(event.phase))
+          console.log(`▸ ${event.phase}`);
         break;
       case 'plan-ready':
         printPlan(event.plan);
@@ -27,12 +30,15 @@ export function printEvents(): (event: BerthEvent) => void {
       case 'progress': {
         const amount = event.total ? ` ${Math.round(((event.current ?? 0) / event.total) * 100)}%` : '';
         const line = `  ${event.step}${amount} ${event.message ?? ''}`.trimEnd();
-        if (line !== lastProgress && (event.step !== 'push' || amount.endsWith('0%'))) console.log(line.slice(0, 120));
+        if (line !== lastProgress && (event.step !== 'push' || amount.endsWith('0%')))
+          console.log(line.slice(0, 120));
         lastProgress = line;
         break;
       }
       case 'health-check':
-        console.log(`  health ${event.check}: ${event.ok ? 'ok' : 'failed'}${event.status ? ` (${event.status})` : ''} ${event.latencyMs}ms${event.error && !event.ok ? ` ${event.error}` : ''}`);
+        console.log(
+          `  health ${event.check}: ${event.ok ? 'ok' : 'failed'}${event.status ? ` (${event.status})` : ''} ${event.latencyMs}ms${event.error && !event.ok ? ` ${event.error}` : ''}`,
+        );
         break;
       case 'rollback-start':
         console.log(`↺ rolling back to ${event.to}: ${event.reason}`);
@@ -54,9 +60,14 @@ export function printResult(result: DeployResult): void {
   if (result.url) console.log(`url:      ${result.url}`);
   if (result.revision) console.log(`revision: ${result.revision}`);
   if (result.image) console.log(`image:    ${result.image.ref}`);
-  for (const [key, masked] of Object.entries(result.secrets ?? {})) console.log(`secret:   ${key} = ${masked}`);
-  if (result.error) console.log(`error:    ${result.error.code}: ${result.error.message}\nhint:     ${result.error.hint}`);
-  if (result.rollback) console.log(`rollback: ${result.rollback.status} → ${result.rollback.to ?? '(none)'} (${result.rollback.reason})`);
+  for (const [key, masked] of Object.entries(result.secrets ?? {}))
+    console.log(`secret:   ${key} = ${masked}`);
+  if (result.error)
+    console.log(`error:    ${result.error.code}: ${result.error.message}\nhint:     ${result.error.hint}`);
+  if (result.rollback)
+    console.log(
+      `rollback: ${result.rollback.status} → ${result.rollback.to ?? '(none)'} (${result.rollback.reason})`,
+    );
   const timed = result.phases.filter((phase) => phase.status !== 'skipped');
   console.log(`phases:   ${timed.map((phase) => `${phase.name} ${seconds(phase.durationMs)}`).join(', ')}`);
   const total = timed.reduce((sum, phase) => sum + phase.durationMs, 0);

@@ -10,7 +10,8 @@ export interface LocalEnvironment {
 
 /** Read the local registry and base image: env vars first, then `.berth-test-env.json`, else public defaults. */
 export function localEnvironment(): LocalEnvironment {
-  const file = process.env.BERTH_TEST_ENV_FILE ?? fileURLToPath(new URL('../../.berth-test-env.json', import.meta.url));
+  const file =
+    process.env.BERTH_TEST_ENV_FILE ?? fileURLToPath(new URL('../../.berth-test-env.json', import.meta.url));
   let fromFile: { registry?: LocalEnvironment['registry']; images?: { node?: string } } = {};
   try {
     fromFile = JSON.parse(readFileSync(file, 'utf8'));
@@ -31,7 +32,12 @@ export function localEnvironment(): LocalEnvironment {
 }
 
 /** The hello-agent service spec, as the seed RFC's server contract wants it. */
-export function helloAgentSpec(options: { baseImage: string; environment?: string; broken?: boolean; port?: number }): ServiceSpecInput {
+export function helloAgentSpec(options: {
+  baseImage: string;
+  environment?: string;
+  broken?: boolean;
+  port?: number;
+}): ServiceSpecInput {
   const port = options.port ?? 8000;
   const environment = options.environment ?? 'dev';
   return {
@@ -59,7 +65,11 @@ export function helloAgentSpec(options: { baseImage: string; environment?: strin
     health: {
       path: '/.well-known/health',
       checks: [
-        { name: 'agents', path: '/agents/health', headers: { 'X-API-Key': { secret: 'SUPERVAIZER_API_KEY' } } },
+        {
+          name: 'agents',
+          path: '/agents/health',
+          headers: { 'X-API-Key': { secret: 'SUPERVAIZER_API_KEY' } },
+        },
         { name: 'rsa key loaded', path: '/.well-known/health', json: { status: 'ok', rsa: 'rsa-2048' } },
         { name: 'docs', path: '/docs', bodyContains: '/.well-known/health' },
       ],

@@ -22,7 +22,8 @@ if (process.env.SV_RSA_PRIVATE_KEY) {
 
 const log = (level, message) => {
   const levels = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
-  if (levels.indexOf(level) >= levels.indexOf(logLevel)) console.log(`${new Date().toISOString()} ${level} ${message}`);
+  if (levels.indexOf(level) >= levels.indexOf(logLevel))
+    console.log(`${new Date().toISOString()} ${level} ${message}`);
 };
 
 const json = (response, status, body) => {
@@ -49,7 +50,8 @@ const server = createServer((request, response) => {
     return json(response, 200, { status: 'ok', environment, rsa });
   }
   if (path === '/agents/health') {
-    if (!apiKey || request.headers['x-api-key'] !== apiKey) return json(response, 401, { error: 'invalid or missing X-API-Key' });
+    if (!apiKey || request.headers['x-api-key'] !== apiKey)
+      return json(response, 401, { error: 'invalid or missing X-API-Key' });
     return json(response, 200, { status: 'ok', agents: ['hello'] });
   }
   if (path === '/docs') {
@@ -59,5 +61,7 @@ const server = createServer((request, response) => {
   json(response, 404, { error: 'not found' });
 });
 
-server.listen(port, host, () => log('INFO', `hello-agent (${environment}) listening on ${host}:${port}, public URL ${publicUrl}`));
+server.listen(port, host, () =>
+  log('INFO', `hello-agent (${environment}) listening on ${host}:${port}, public URL ${publicUrl}`),
+);
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));

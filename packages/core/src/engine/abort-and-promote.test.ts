@@ -44,7 +44,10 @@ describe('abort and timeout', () => {
   it('timeoutMs stops the run with DEPLOY_TIMEOUT', async () => {
     const { deployer } = setup();
     const result = await deployer.up(spec({ BERTH_TEST_READY_AFTER_MS: '60000' }), { timeoutMs: 300 });
-    expect(result.error).toMatchObject({ code: 'DEPLOY_TIMEOUT', hint: expect.stringContaining('timeoutMs') });
+    expect(result.error).toMatchObject({
+      code: 'DEPLOY_TIMEOUT',
+      hint: expect.stringContaining('timeoutMs'),
+    });
   });
 
   it('an unchanged service whose last run was never verified is verified in place, not redeployed', async () => {
@@ -83,9 +86,17 @@ describe('promote', () => {
   it('refuses when the source has nothing verified, or is running something else', async () => {
     const { deployer } = setup();
     const none = await deployer.promote(spec(), { from: 'dev', to: 'prod' });
-    expect(none.error).toMatchObject({ code: 'PROMOTION_SOURCE_NOT_HEALTHY', hint: expect.stringContaining('verify') });
+    expect(none.error).toMatchObject({
+      code: 'PROMOTION_SOURCE_NOT_HEALTHY',
+      hint: expect.stringContaining('verify'),
+    });
     await deployer.up(spec());
-    await deployer.up(spec({ BERTH_TEST_FAIL_HEALTH: '1' }, { rollback: 'never', health: { timeoutMs: 300, intervalMs: 50 } }));
+    await deployer.up(
+      spec(
+        { BERTH_TEST_FAIL_HEALTH: '1' },
+        { rollback: 'never', health: { timeoutMs: 300, intervalMs: 50 } },
+      ),
+    );
     const unhealthy = await deployer.promote(spec(), { from: 'dev', to: 'prod' });
     expect(unhealthy.error?.code).toBe('PROMOTION_SOURCE_NOT_HEALTHY');
     expect((await deployer.status({ ...spec(), environment: 'prod' })).exists).toBe(false);

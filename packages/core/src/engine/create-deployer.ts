@@ -4,6 +4,7 @@ import type { ImageBuilder } from '../ports/image-builder.js';
 import { assertProvider } from '../provider/define-provider.js';
 import type { Provider } from '../provider/provider.js';
 import { serviceNameOf } from '../spec/service-spec.js';
+import { validateSpec } from '../spec/validate-spec.js';
 import { fileStateStore } from '../state/file-state-store.js';
 import type { HistoryEntry, StateStore } from '../state/state-store.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -18,7 +19,6 @@ import { type PromoteOptions, runPromote } from './run-promote.js';
 import { type RollbackOptions, runRollback } from './run-rollback.js';
 import { runStatus } from './run-status.js';
 import { runUp, type UpOptions } from './run-up.js';
-import { validateSpec } from '../spec/validate-spec.js';
 
 /** Options of `createDeployer`. */
 export interface DeployerOptions {
@@ -108,11 +108,14 @@ export function createDeployer(options: DeployerOptions): Deployer {
     provider: options.provider,
     plan: (spec) => withRun(spec, {}, (run) => runPlan(deps, run, spec)),
     up: (spec, upOptions = {}) => withRun(spec, upOptions, (run) => runUp(deps, run, spec, upOptions)),
-    status: (spec, statusOptions = {}) => withRun(spec, {}, (run) => runStatus(deps, run, spec, statusOptions)),
-    down: (spec, downOptions = {}) => withRun(spec, downOptions, (run) => runDown(deps, run, spec, downOptions)),
+    status: (spec, statusOptions = {}) =>
+      withRun(spec, {}, (run) => runStatus(deps, run, spec, statusOptions)),
+    down: (spec, downOptions = {}) =>
+      withRun(spec, downOptions, (run) => runDown(deps, run, spec, downOptions)),
     rollback: (spec, rollbackOptions = {}) =>
       withRun(spec, rollbackOptions, (run) => runRollback(deps, run, spec, rollbackOptions)),
-    promote: (spec, promoteOptions) => withRun(spec, promoteOptions, (run) => runPromote(deps, run, spec, promoteOptions)),
+    promote: (spec, promoteOptions) =>
+      withRun(spec, promoteOptions, (run) => runPromote(deps, run, spec, promoteOptions)),
     history: async (spec) => {
       const valid = validateSpec(spec);
       return (await deps.state.read(serviceNameOf(valid)))?.history ?? [];

@@ -77,8 +77,16 @@ export function stripSecretValues(desired: DesiredService): DesiredService {
 }
 
 /** The checks to run: the primary health path first, then the spec's checks with secret headers resolved. */
-export function healthChecksOf(spec: ServiceSpec, secretValues: Map<string, string | undefined>): ResolvedHealthCheck[] {
-  const primary: ResolvedHealthCheck = { name: spec.health.path, path: spec.health.path, method: 'GET', expectStatus: 200 };
+export function healthChecksOf(
+  spec: ServiceSpec,
+  secretValues: Map<string, string | undefined>,
+): ResolvedHealthCheck[] {
+  const primary: ResolvedHealthCheck = {
+    name: spec.health.path,
+    path: spec.health.path,
+    method: 'GET',
+    expectStatus: 200,
+  };
   const extra = spec.health.checks.map((check): ResolvedHealthCheck => {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(check.headers ?? {}))

@@ -3,8 +3,8 @@ import type { HealthAttempt } from '../health/health-report.js';
 import type { Plan } from '../plan/plan.js';
 import type { Clock } from '../ports/clock.js';
 import type { ProgressUpdate } from '../provider/provider.js';
-import type { JsonValue } from '../spec/service-spec.js';
 import type { Redactor } from '../secrets/redactor.js';
+import type { JsonValue } from '../spec/service-spec.js';
 import type { PhaseName } from '../state/state-store.js';
 
 /** Fields every event carries. */
@@ -33,7 +33,12 @@ export type BerthEvent = EventBase &
     | ({ type: 'health-check'; url: string } & HealthAttempt)
     | { type: 'rollback-start'; from?: string; to: string; reason: string }
     | { type: 'rollback-end'; to: string; status: 'succeeded' | 'failed'; error?: BerthErrorJson }
-    | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: Record<string, JsonValue> }
+    | {
+        type: 'log';
+        level: 'debug' | 'info' | 'warn' | 'error';
+        message: string;
+        data?: Record<string, JsonValue>;
+      }
   );
 
 /** An event before the emitter numbers and stamps it. */

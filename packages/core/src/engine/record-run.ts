@@ -1,12 +1,12 @@
 import type { BerthErrorJson } from '../errors/index.js';
+import type { ServiceTarget } from '../provider/provider.js';
 import { newFingerprintKey } from '../secrets/fingerprint.js';
 import type { Redactor } from '../secrets/redactor.js';
-import type { ServiceTarget } from '../provider/provider.js';
 import {
   type CurrentState,
   type HistoryEntry,
-  STATE_SCHEMA_VERSION,
   type ServiceState,
+  STATE_SCHEMA_VERSION,
   type StateStore,
 } from '../state/state-store.js';
 import type { RunContext } from './run-context.js';
@@ -29,7 +29,9 @@ export function emptyState(target: ServiceTarget, provider: string): ServiceStat
 export function historyEntry(
   run: RunContext,
   startedAt: number,
-  fields: Omit<HistoryEntry, 'id' | 'startedAt' | 'endedAt' | 'actor' | 'phases'> & { error?: BerthErrorJson },
+  fields: Omit<HistoryEntry, 'id' | 'startedAt' | 'endedAt' | 'actor' | 'phases'> & {
+    error?: BerthErrorJson;
+  },
 ): HistoryEntry {
   return {
     id: run.runId,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { BerthError } from '../errors/index.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
-import type { ProviderContext, Provider, ServiceTarget } from '../provider/provider.js';
+import type { Provider, ProviderContext, ServiceTarget } from '../provider/provider.js';
 import type { ServiceSpec } from '../spec/service-spec.js';
 
 /** The image to deploy, by digest when one is known. */
@@ -38,7 +38,8 @@ export async function resolveImage(input: {
     const resolved = await builder.resolve(spec.image.ref, imageTarget, context);
     return { ref: resolved.ref, ...(resolved.digest ? { digest: resolved.digest } : {}) };
   }
-  if (!builder) throw new BerthError('IMAGE_BUILDER_MISSING', 'The spec builds an image but no image builder was given');
+  if (!builder)
+    throw new BerthError('IMAGE_BUILDER_MISSING', 'The spec builds an image but no image builder was given');
   const build = spec.image.build;
   const request = {
     service: input.target,

@@ -77,8 +77,10 @@ export async function resolveSecrets(input: {
       }
     } else {
       const existing = await input.provider.secrets?.read?.(input.context, input.target, key);
-      if (existing !== undefined) secret = { key, value: existing, generated: true, existing: true, kind: source.generate };
-      else if (input.generate) secret = { key, value: generateSecret(source.generate), generated: true, kind: source.generate };
+      if (existing !== undefined)
+        secret = { key, value: existing, generated: true, existing: true, kind: source.generate };
+      else if (input.generate)
+        secret = { key, value: generateSecret(source.generate), generated: true, kind: source.generate };
       else secret = { key, generated: true, kind: source.generate };
     }
     if (secret.value !== undefined) {
@@ -87,7 +89,8 @@ export async function resolveSecrets(input: {
     }
     resolved.push(secret);
   }
-  if (issues.length > 0) throw new ValidationError(issues, { hint: issues.map((issue) => issue.hint).join(' ') });
+  if (issues.length > 0)
+    throw new ValidationError(issues, { hint: issues.map((issue) => issue.hint).join(' ') });
   return resolved;
 }
 

@@ -18,11 +18,16 @@ export function findRollbackTarget(
 ): RevisionRecord | undefined {
   const entries = [...(state?.history ?? [])].reverse();
   if (options.to) return entries.find((entry) => entry.record && entry.revision === options.to)?.record;
-  return entries.find((entry) => entry.verified && entry.record && entry.revision !== options.exclude)?.record;
+  return entries.find((entry) => entry.verified && entry.record && entry.revision !== options.exclude)
+    ?.record;
 }
 
 /** Put secret values back for providers without a secret store (records never hold them). */
-function withSecretValues(desired: DesiredService, values: Map<string, string | undefined>, needed: boolean): DesiredService {
+function withSecretValues(
+  desired: DesiredService,
+  values: Map<string, string | undefined>,
+  needed: boolean,
+): DesiredService {
   if (!needed) return desired;
   const secrets = Object.fromEntries(
     Object.entries(desired.secrets).map(([key, binding]) => {
@@ -64,12 +69,17 @@ export async function restoreAndVerify(
       const context = providerContextFor(run, 'rollback');
       applied = provider.restoreRevision
         ? await provider.restoreRevision(context, run.target, record)
-        : await provider.apply(context, withSecretValues(record.desired, input.secretValues, !provider.secrets), {
-            reason: 'rollback',
-          });
+        : await provider.apply(
+            context,
+            withSecretValues(record.desired, input.secretValues, !provider.secrets),
+            {
+              reason: 'rollback',
+            },
+          );
       if (provider.waitReady) applied = await provider.waitReady(context, run.target, applied);
       const url = applied.url ?? record.url;
-      if (!url) throw new BerthError('ROLLBACK_FAILED', `The provider gave no URL for revision ${record.revision}`);
+      if (!url)
+        throw new BerthError('ROLLBACK_FAILED', `The provider gave no URL for revision ${record.revision}`);
       health = await verifyService(run, deps, {
         url,
         spec: input.spec,
@@ -77,11 +87,17 @@ export async function restoreAndVerify(
         revision: applied.revision,
       });
       if (!health.healthy)
-        throw new BerthError('ROLLBACK_FAILED', `Restored revision ${record.revision} failed its health checks (${health.reason})`);
+        throw new BerthError(
+          'ROLLBACK_FAILED',
+          `Restored revision ${record.revision} failed its health checks (${health.reason})`,
+        );
     });
   } catch (error) {
     const berthError = toBerthError(error, 'ROLLBACK_FAILED');
-    const json = berthError.code === 'ROLLBACK_FAILED' ? berthError.toJSON() : new BerthError('ROLLBACK_FAILED', berthError.message, { cause: berthError }).toJSON();
+    const json =
+      berthError.code === 'ROLLBACK_FAILED'
+        ? berthError.toJSON()
+        : new BerthError('ROLLBACK_FAILED', berthError.message, { cause: berthError }).toJSON();
     run.emit({ type: 'rollback-end', to: record.revision, status: 'failed', error: json });
     return {
       outcome: {

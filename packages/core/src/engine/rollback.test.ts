@@ -64,13 +64,20 @@ describe('rollback policy', () => {
     const { deployer } = setup();
     const result = await deployer.up(failing());
     expect(result.status).toBe('failed');
-    expect(result.rollback).toEqual({ attempted: false, status: 'skipped', reason: 'no earlier revision passed verification' });
+    expect(result.rollback).toEqual({
+      attempted: false,
+      status: 'skipped',
+      reason: 'no earlier revision passed verification',
+    });
   });
 
   it('a rollback that fails is reported as rollback-failed, never as a success', async () => {
     const { deployer, provider } = setup();
     await deployer.up(spec());
-    provider.cloud.faults.push({ method: 'restoreRevision', error: new BerthError('PROVIDER_UNAVAILABLE', 'restore broke') });
+    provider.cloud.faults.push({
+      method: 'restoreRevision',
+      error: new BerthError('PROVIDER_UNAVAILABLE', 'restore broke'),
+    });
     const result = await deployer.up(failing());
     expect(result.status).toBe('rollback-failed');
     expect(result.error?.code).toBe('HEALTH_CHECK_FAILED');
@@ -116,12 +123,22 @@ describe('rollback policy', () => {
     const unknown = await deployer.rollback(spec(), { to: '9999-zzzzz' });
     expect(unknown.error?.code).toBe('REVISION_NOT_FOUND');
     const history = await deployer.history(spec());
-    expect(history.map((entry) => entry.kind)).toEqual(['deploy', 'deploy', 'deploy', 'rollback', 'rollback']);
+    expect(history.map((entry) => entry.kind)).toEqual([
+      'deploy',
+      'deploy',
+      'deploy',
+      'rollback',
+      'rollback',
+    ]);
     expect(history[3]).toMatchObject({ rolledBackFrom: expect.any(String), verified: true });
   });
 
   it('hooks: a failing after-verify hook with abort policy triggers the rollback; continue only warns', async () => {
-    const register: Hook = { name: 'register', after: 'verify', run: () => Promise.reject(new Error('registry down')) };
+    const register: Hook = {
+      name: 'register',
+      after: 'verify',
+      run: () => Promise.reject(new Error('registry down')),
+    };
     const strict = setup({}, [register]);
     await strict.provider.cloud.calls.splice(0);
     const first = await strict.deployer.up(spec());
@@ -131,10 +148,16 @@ describe('rollback policy', () => {
     const ok = await lenient.deployer.up(spec());
     expect(ok.status).toBe('succeeded');
     expect(lenient.events).toContainEqual(
-      expect.objectContaining({ type: 'log', level: 'warn', message: expect.stringContaining('registry down') }),
+      expect.objectContaining({
+        type: 'log',
+        level: 'warn',
+        message: expect.stringContaining('registry down'),
+      }),
     );
     const seen: string[] = [];
-    const facts = setup({}, [{ name: 'facts', after: 'verify', run: (context) => void seen.push(context.facts.url ?? '') }]);
+    const facts = setup({}, [
+      { name: 'facts', after: 'verify', run: (context) => void seen.push(context.facts.url ?? '') },
+    ]);
     const result = await facts.deployer.up(spec());
     expect(seen).toEqual([result.url]);
   });

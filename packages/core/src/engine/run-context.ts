@@ -55,10 +55,13 @@ export function createRunContext(options: {
       ? undefined
       : setTimeout(() => {
           timedOut = true;
-          controller.abort(new AbortError('DEPLOY_TIMEOUT', `The run passed its timeout of ${options.timeoutMs} ms`));
+          controller.abort(
+            new AbortError('DEPLOY_TIMEOUT', `The run passed its timeout of ${options.timeoutMs} ms`),
+          );
         }, options.timeoutMs);
   timer?.unref?.();
-  const onAbort = () => controller.abort(new AbortError('DEPLOY_ABORTED', 'The run was aborted by its AbortSignal'));
+  const onAbort = () =>
+    controller.abort(new AbortError('DEPLOY_ABORTED', 'The run was aborted by its AbortSignal'));
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
   return {
@@ -138,7 +141,8 @@ export async function runPhase<T>(run: RunContext, name: PhaseName, body: () => 
     finish('succeeded');
     return value;
   } catch (error) {
-    const berthError = run.signal.aborted && !BerthError.isInstance(error) ? abortErrorOf(run) : toBerthError(error);
+    const berthError =
+      run.signal.aborted && !BerthError.isInstance(error) ? abortErrorOf(run) : toBerthError(error);
     finish('failed', berthError);
     throw berthError;
   }

@@ -19,7 +19,12 @@ export interface DownOptions {
 }
 
 /** `down`: destroy the service and the secrets Berth owns; record it in history. */
-export async function runDown(deps: EngineDeps, run: RunContext, input: unknown, options: DownOptions): Promise<DownResult> {
+export async function runDown(
+  deps: EngineDeps,
+  run: RunContext,
+  input: unknown,
+  options: DownOptions,
+): Promise<DownResult> {
   const startedAt = run.clock.now();
   let service = run.target.service;
   const removed: string[] = [];
@@ -33,11 +38,19 @@ export async function runDown(deps: EngineDeps, run: RunContext, input: unknown,
       const status = await runPhase(run, 'destroy', async () => {
         const context = providerContextFor(run, 'destroy');
         const observed = await provider.observe(context, run.target);
-        if (observed) removed.push(...(await provider.destroy(context, run.target, { deleteImages: options.deleteImages ?? false })).removed);
+        if (observed)
+          removed.push(
+            ...(await provider.destroy(context, run.target, { deleteImages: options.deleteImages ?? false }))
+              .removed,
+          );
         if (provider.secrets && !options.keepSecrets) {
           const owned = await provider.secrets.list(context, run.target);
           if (owned.length > 0) {
-            await provider.secrets.delete(context, run.target, owned.map((secret) => secret.key));
+            await provider.secrets.delete(
+              context,
+              run.target,
+              owned.map((secret) => secret.key),
+            );
             deletedSecrets.push(...owned.map((secret) => secret.key));
           }
         }

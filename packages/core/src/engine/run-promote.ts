@@ -28,7 +28,12 @@ export function digestReference(image: { ref: string; digest?: string }): string
  * `promote`: deploy to `to` the exact image digest that is live and verified healthy in `from`.
  * Refuses when the source has no verified revision, runs something else now, or fails its checks.
  */
-export async function runPromote(deps: EngineDeps, run: RunContext, input: unknown, options: PromoteOptions): Promise<DeployResult> {
+export async function runPromote(
+  deps: EngineDeps,
+  run: RunContext,
+  input: unknown,
+  options: PromoteOptions,
+): Promise<DeployResult> {
   const refuse = (message: string): DeployResult =>
     run.redactor.value({
       status: 'failed',
@@ -45,10 +50,17 @@ export async function runPromote(deps: EngineDeps, run: RunContext, input: unkno
     const current = state?.current;
     if (!current?.verified) return refuse(`${source.service} has no revision that passed verification`);
     const observed = await deps.provider.observe(providerContextFor(run, 'plan'), source);
-    const liveDigest = observed?.image?.digest ?? (observed?.image?.ref ? digestOf(observed.image.ref) : undefined);
+    const liveDigest =
+      observed?.image?.digest ?? (observed?.image?.ref ? digestOf(observed.image.ref) : undefined);
     const recordedDigest = current.image.digest ?? digestOf(current.image.ref);
-    if (!observed || observed.revision !== current.revision || (liveDigest && recordedDigest && liveDigest !== recordedDigest))
-      return refuse(`${source.service} is not running its verified revision ${current.revision} (live: ${observed?.revision ?? 'nothing'})`);
+    if (
+      !observed ||
+      observed.revision !== current.revision ||
+      (liveDigest && recordedDigest && liveDigest !== recordedDigest)
+    )
+      return refuse(
+        `${source.service} is not running its verified revision ${current.revision} (live: ${observed?.revision ?? 'nothing'})`,
+      );
     if (observed.url) {
       const report = await verifyHealth({
         url: observed.url,
@@ -59,15 +71,25 @@ export async function runPromote(deps: EngineDeps, run: RunContext, input: unkno
         clock: run.clock,
         fetch: deps.fetch,
       });
-      if (!report.healthy) return refuse(`${source.service} is live but failing its health check now (${report.attempts.at(-1)?.error})`);
+      if (!report.healthy)
+        return refuse(
+          `${source.service} is live but failing its health check now (${report.attempts.at(-1)?.error})`,
+        );
     }
     const ref = digestReference(current.image);
-    if (!ref) return refuse(`${source.service} has no image digest recorded, so the exact image cannot be promoted`);
+    if (!ref)
+      return refuse(`${source.service} has no image digest recorded, so the exact image cannot be promoted`);
     run.target = { service: `${base.name}-${options.to}`, name: base.name, environment: options.to };
-    return await runUp(deps, run, { ...(input as object), environment: options.to, image: { ref } }, options, {
-      kind: 'promotion',
-      promotedFrom: options.from,
-    });
+    return await runUp(
+      deps,
+      run,
+      { ...(input as object), environment: options.to, image: { ref } },
+      options,
+      {
+        kind: 'promotion',
+        promotedFrom: options.from,
+      },
+    );
   } catch (error) {
     return run.redactor.value({
       status: 'failed',

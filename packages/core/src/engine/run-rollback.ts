@@ -47,8 +47,14 @@ export async function runRollback(
       });
       if (!record || !state)
         throw options.to
-          ? new BerthError('REVISION_NOT_FOUND', `Revision ${options.to} is not in the history of ${run.target.service}`)
-          : new BerthError('NO_HEALTHY_REVISION', `No earlier verified revision of ${run.target.service} to roll back to`);
+          ? new BerthError(
+              'REVISION_NOT_FOUND',
+              `Revision ${options.to} is not in the history of ${run.target.service}`,
+            )
+          : new BerthError(
+              'NO_HEALTHY_REVISION',
+              `No earlier verified revision of ${run.target.service} to roll back to`,
+            );
       const secrets = await resolveSecrets({
         spec,
         provider: deps.provider,

@@ -1,13 +1,13 @@
+import { verifyHealth } from '../health/verify-health.js';
 import { detectDrift } from '../plan/plan-service.js';
+import { newFingerprintKey } from '../secrets/fingerprint.js';
 import { serviceNameOf } from '../spec/service-spec.js';
 import { healthChecksOf } from './desired-service.js';
 import type { EngineDeps } from './engine-deps.js';
-import { verifyHealth } from '../health/verify-health.js';
 import { resolveSecrets } from './resolve-secrets.js';
 import type { StatusResult } from './result.js';
 import { providerContextFor, type RunContext } from './run-context.js';
 import { validateForProvider } from './run-up.js';
-import { newFingerprintKey } from '../secrets/fingerprint.js';
 
 /** `status`: the live service, one quick round of its health checks, drift and the last deploy. Read-only. */
 export async function runStatus(
@@ -25,7 +25,9 @@ export async function runStatus(
     deps.provider.observe(context, target),
   ]);
   const last = state?.history.at(-1);
-  const revisions = deps.provider.listRevisions ? await deps.provider.listRevisions(context, target) : undefined;
+  const revisions = deps.provider.listRevisions
+    ? await deps.provider.listRevisions(context, target)
+    : undefined;
   let healthy: boolean | undefined;
   if (observed?.url && options.checkHealth !== false) {
     const secrets = await resolveSecrets({
@@ -61,7 +63,14 @@ export async function runStatus(
     secrets: Object.keys(observed?.secrets ?? {}).sort(),
     drift: detectDrift(observed, state?.current),
     ...(last
-      ? { lastDeploy: { id: last.id, status: last.status, at: last.endedAt, ...(last.revision ? { revision: last.revision } : {}) } }
+      ? {
+          lastDeploy: {
+            id: last.id,
+            status: last.status,
+            at: last.endedAt,
+            ...(last.revision ? { revision: last.revision } : {}),
+          },
+        }
       : {}),
     ...(revisions
       ? {

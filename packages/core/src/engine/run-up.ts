@@ -3,7 +3,7 @@ import type { HealthReport } from '../health/health-report.js';
 import type { Plan } from '../plan/plan.js';
 import { planService } from '../plan/plan-service.js';
 import type { ApplyOutcome, DesiredService, ObservedService, SecretBinding } from '../provider/provider.js';
-import { serviceNameOf, type ServiceSpec } from '../spec/service-spec.js';
+import { type ServiceSpec, serviceNameOf } from '../spec/service-spec.js';
 import { validateSpec } from '../spec/validate-spec.js';
 import type { CurrentState, ServiceState } from '../state/state-store.js';
 import {
@@ -81,12 +81,19 @@ function currentFrom(
   verified: boolean,
   url: string | undefined,
 ): CurrentState {
-  const record = { revision: outcome.revision, desired: stripSecretValues(desired), ...(url ? { url } : {}), ...(outcome.data ? { data: outcome.data } : {}) };
+  const record = {
+    revision: outcome.revision,
+    desired: stripSecretValues(desired),
+    ...(url ? { url } : {}),
+    ...(outcome.data ? { data: outcome.data } : {}),
+  };
   return {
     revision: outcome.revision,
     ...(url ? { url } : {}),
     image: desired.image,
-    secretFingerprints: Object.fromEntries(Object.entries(desired.secrets).map(([key, binding]) => [key, binding.fingerprint])),
+    secretFingerprints: Object.fromEntries(
+      Object.entries(desired.secrets).map(([key, binding]) => [key, binding.fingerprint]),
+    ),
     verified,
     deployedAt: new Date(run.clock.now()).toISOString(),
     record,
@@ -103,7 +110,9 @@ async function upsertSecrets(
 ): Promise<Record<string, SecretBinding>> {
   const store = deps.provider.secrets;
   if (!store)
-    return Object.fromEntries(secrets.map((secret) => [secret.key, { fingerprint: secret.fingerprint!, value: secret.value! }]));
+    return Object.fromEntries(
+      secrets.map((secret) => [secret.key, { fingerprint: secret.fingerprint!, value: secret.value! }]),
+    );
   const changed = secrets.filter((secret) => {
     const live = observed?.secrets[secret.key];
     return !live?.ref || live.fingerprint !== secret.fingerprint;
@@ -145,9 +154,9 @@ export async function runUp(
     return failedResult(run, error);
   }
   run.target = { service: serviceNameOf(spec), name: spec.name, environment: spec.environment };
-  return withServiceLock(run, deps, options, (state) => upLocked(deps, run, spec, state, startedAt, internals)).catch(
-    (error: unknown) => failedResult(run, error),
-  );
+  return withServiceLock(run, deps, options, (state) =>
+    upLocked(deps, run, spec, state, startedAt, internals),
+  ).catch((error: unknown) => failedResult(run, error));
 }
 
 async function upLocked(
@@ -167,7 +176,11 @@ async function upLocked(
   let plan: Plan | undefined;
   let observed: ObservedService | undefined;
   const kind = internals.kind ?? 'deploy';
-  const recordFailure = async (error: unknown, current: CurrentState | undefined | 'keep', extra: Partial<DeployResult> = {}) => {
+  const recordFailure = async (
+    error: unknown,
+    current: CurrentState | undefined | 'keep',
+    extra: Partial<DeployResult> = {},
+  ) => {
     const berthError = toBerthError(error);
     const entry = historyEntry(run, startedAt, {
       kind,
@@ -178,7 +191,11 @@ async function upLocked(
       error: berthError.toJSON(),
     });
     await recordRun(deps.state, run.redactor, state, entry, current).catch(() => {});
-    return failedResult(run, berthError, { ...(plan ? { plan } : {}), ...(image ? { image } : {}), ...extra });
+    return failedResult(run, berthError, {
+      ...(plan ? { plan } : {}),
+      ...(image ? { image } : {}),
+      ...extra,
+    });
   };
 
   // Everything up to the plan only reads: a failure here changes nothing.
@@ -201,10 +218,18 @@ async function upLocked(
       ];
       const failed = checks.filter((check) => !check.ok);
       if (failed.length > 0)
-        throw new BerthError('PREFLIGHT_FAILED', `Preflight failed: ${failed.map((check) => `${check.name}: ${check.message ?? 'failed'}`).join('; ')}`, {
-          hint: failed.map((check) => check.hint).filter(Boolean).join(' ') || undefined,
-          details: { checks },
-        });
+        throw new BerthError(
+          'PREFLIGHT_FAILED',
+          `Preflight failed: ${failed.map((check) => `${check.name}: ${check.message ?? 'failed'}`).join('; ')}`,
+          {
+            hint:
+              failed
+                .map((check) => check.hint)
+                .filter(Boolean)
+                .join(' ') || undefined,
+            details: { checks },
+          },
+        );
     });
     image = await runPhase(run, 'image', () =>
       resolveImage({
@@ -221,7 +246,13 @@ async function upLocked(
       observed = await provider.observe(providerContextFor(run, 'plan'), target);
       const publicUrl = observed?.url ?? provider.predictUrl?.(target, spec) ?? state.current?.url;
       const result = planService({
-        desired: desiredForPlan({ target, spec, image: image!, secrets, ...(publicUrl ? { publicUrl } : {}) }),
+        desired: desiredForPlan({
+          target,
+          spec,
+          image: image!,
+          secrets,
+          ...(publicUrl ? { publicUrl } : {}),
+        }),
         observed,
         current: previous?.current,
       });
@@ -234,9 +265,17 @@ async function upLocked(
 
   const secretValues = new Map(secrets.map((secret) => [secret.key, secret.value]));
   const checks = healthChecksOf(spec, secretValues);
-  const maskedSecrets = Object.fromEntries(secrets.map((secret) => [secret.key, maskSecretValue(secret.value)]));
+  const maskedSecrets = Object.fromEntries(
+    secrets.map((secret) => [secret.key, maskSecretValue(secret.value)]),
+  );
   const publicUrl = observed?.url ?? provider.predictUrl?.(target, spec) ?? state.current?.url;
-  const planInput = desiredForPlan({ target, spec, image: image!, secrets, ...(publicUrl ? { publicUrl } : {}) });
+  const planInput = desiredForPlan({
+    target,
+    spec,
+    image: image!,
+    secrets,
+    ...(publicUrl ? { publicUrl } : {}),
+  });
 
   if (plan!.action === 'noop') {
     const current = previous?.current;
@@ -254,7 +293,11 @@ async function upLocked(
       });
   }
 
-  let sequence = Math.max(state.revisionCounter, revisionSequence(observed?.revision), revisionSequence(state.current?.revision));
+  let sequence = Math.max(
+    state.revisionCounter,
+    revisionSequence(observed?.revision),
+    revisionSequence(state.current?.revision),
+  );
   let desired: DesiredService | undefined;
   let outcome: ApplyOutcome | undefined;
   let health: HealthReport | undefined;
@@ -269,21 +312,37 @@ async function upLocked(
         spec,
         plan: planInput,
         revision: observed!.revision ?? revisionId(sequence, planInput),
-        secrets: Object.fromEntries(secrets.map((secret) => [secret.key, { ref: observed!.secrets[secret.key]?.ref, fingerprint: secret.fingerprint! }])),
+        secrets: Object.fromEntries(
+          secrets.map((secret) => [
+            secret.key,
+            { ref: observed!.secrets[secret.key]?.ref, fingerprint: secret.fingerprint! },
+          ]),
+        ),
       });
       outcome = { revision: desired.revision, ...(observed!.url ? { url: observed!.url } : {}) };
       for (const phase of ['secrets', 'deploy', 'ready', 'public-url'] as const) skipPhase(run, phase);
     } else {
       const bindings = await runPhase(run, 'secrets', () => upsertSecrets(run, deps, secrets, observed));
       sequence += 1;
-      desired = buildDesiredService({ target, spec, plan: planInput, revision: revisionId(sequence, planInput), secrets: bindings });
+      desired = buildDesiredService({
+        target,
+        spec,
+        plan: planInput,
+        revision: revisionId(sequence, planInput),
+        secrets: bindings,
+      });
       const applyDesired = desired;
       outcome = await runPhase(run, 'deploy', () =>
-        provider.apply(providerContextFor(run, 'deploy'), applyDesired, { ...(observed ? { observed } : {}), reason: 'deploy' }),
+        provider.apply(providerContextFor(run, 'deploy'), applyDesired, {
+          ...(observed ? { observed } : {}),
+          reason: 'deploy',
+        }),
       );
       if (provider.waitReady) {
         const applied = outcome;
-        outcome = await runPhase(run, 'ready', () => provider.waitReady!(providerContextFor(run, 'ready'), target, applied));
+        outcome = await runPhase(run, 'ready', () =>
+          provider.waitReady!(providerContextFor(run, 'ready'), target, applied),
+        );
       } else skipPhase(run, 'ready');
       const liveUrl = outcome.url;
       if (spec.publicUrlEnv && liveUrl && desired.env[spec.publicUrlEnv] !== liveUrl) {
@@ -291,7 +350,13 @@ async function upLocked(
         const result = await runPhase(run, 'public-url', async () => {
           sequence += 1;
           const withUrl = { ...planInput, env: { ...planInput.env, [urlEnv]: liveUrl } };
-          const next = buildDesiredService({ target, spec, plan: withUrl, revision: revisionId(sequence, withUrl), secrets: bindings });
+          const next = buildDesiredService({
+            target,
+            spec,
+            plan: withUrl,
+            revision: revisionId(sequence, withUrl),
+            secrets: bindings,
+          });
           const context = providerContextFor(run, 'public-url');
           let applied = await provider.apply(context, next, { reason: 'public-url' });
           if (provider.waitReady) applied = await provider.waitReady(context, target, applied);
@@ -311,9 +376,13 @@ async function upLocked(
       health = await verifyService(run, deps, { url: verifyUrl, spec, checks, revision: verifiedRevision });
       checkAborted(run);
       if (!health.healthy)
-        throw new BerthError('HEALTH_CHECK_FAILED', `Revision ${verifiedRevision} failed its health checks (${health.reason})`, {
-          details: { reason: health.reason, url: verifyUrl },
-        });
+        throw new BerthError(
+          'HEALTH_CHECK_FAILED',
+          `Revision ${verifiedRevision} failed its health checks (${health.reason})`,
+          {
+            details: { reason: health.reason, url: verifyUrl },
+          },
+        );
     });
     if (outcome.candidateUrl && provider.shiftTraffic) {
       const candidate = outcome;
@@ -326,8 +395,14 @@ async function upLocked(
   } catch (error) {
     const failure = toBerthError(error);
     const changed = outcome !== undefined || run.phases.some((phase) => phase.name === 'deploy');
-    const failedCurrent = desired && outcome ? currentFrom(run, desired, outcome, false, url ?? outcome.url) : 'keep';
-    if (failure.code === 'DEPLOY_ABORTED' || failure.code === 'DEPLOY_TIMEOUT' || spec.rollback === 'never' || !changed)
+    const failedCurrent =
+      desired && outcome ? currentFrom(run, desired, outcome, false, url ?? outcome.url) : 'keep';
+    if (
+      failure.code === 'DEPLOY_ABORTED' ||
+      failure.code === 'DEPLOY_TIMEOUT' ||
+      spec.rollback === 'never' ||
+      !changed
+    )
       return recordFailure(failure, failedCurrent, health ? { health } : {});
     return rollBackAfterFailure(deps, run, {
       spec,
@@ -359,7 +434,9 @@ async function upLocked(
     record: current.record,
     ...(internals.promotedFrom ? { promotedFrom: internals.promotedFrom } : {}),
   });
-  await runPhase(run, 'record', () => recordRun(deps.state, run.redactor, { ...state, revisionCounter: sequence }, entry, current));
+  await runPhase(run, 'record', () =>
+    recordRun(deps.state, run.redactor, { ...state, revisionCounter: sequence }, entry, current),
+  );
   return run.redactor.value({
     status: 'succeeded',
     service: target.service,
@@ -395,7 +472,10 @@ async function rollBackAfterFailure(
     promotedFrom?: string;
   },
 ): Promise<DeployResult> {
-  const target = findRollbackTarget(input.state, input.failedRevision ? { exclude: input.failedRevision } : {});
+  const target = findRollbackTarget(
+    input.state,
+    input.failedRevision ? { exclude: input.failedRevision } : {},
+  );
   let rollback: RollbackOutcome;
   let current: CurrentState | 'keep' = 'keep';
   if (!target) {
@@ -412,9 +492,16 @@ async function rollBackAfterFailure(
     });
     rollback = restored.outcome;
     const url = restored.applied?.url ?? target.url;
-    current = { ...currentOf(run, { ...target, ...(url ? { url } : {}) }), verified: restored.outcome.status === 'succeeded' };
+    current = {
+      ...currentOf(run, { ...target, ...(url ? { url } : {}) }),
+      verified: restored.outcome.status === 'succeeded',
+    };
   }
-  const status: DeployResult['status'] = !rollback.attempted ? 'failed' : rollback.status === 'succeeded' ? 'rolled-back' : 'rollback-failed';
+  const status: DeployResult['status'] = !rollback.attempted
+    ? 'failed'
+    : rollback.status === 'succeeded'
+      ? 'rolled-back'
+      : 'rollback-failed';
   const entry = historyEntry(run, input.startedAt, {
     kind: input.kind,
     status,

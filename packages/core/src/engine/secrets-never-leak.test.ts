@@ -37,7 +37,9 @@ describe('secret values', () => {
       if (!echoed && desired.env.MARKER === 'echo') {
         echoed = true;
         const values = Object.values(provider.cloud.secrets.get('app-dev') ?? new Map()).length;
-        const stored = [...(provider.cloud.secrets.get('app-dev')?.values() ?? [])].map((secret) => secret.versions.at(-1));
+        const stored = [...(provider.cloud.secrets.get('app-dev')?.values() ?? [])].map((secret) =>
+          secret.versions.at(-1),
+        );
         context.log('info', `applied with ${stored.join(',')} (${values})`, { echo: stored.join(',') });
         throw new BerthError('PROVIDER_REQUEST_FAILED', `bad request: ${stored.join(' ')}`);
       }
@@ -73,19 +75,30 @@ describe('secret values', () => {
     outputs.push(await deployer.up(spec('one')));
     expect((outputs[0] as { status: string }).status).toBe('succeeded');
     outputs.push(await deployer.up(spec('echo')));
-    expect((outputs[1] as { status: string; error: { message: string } }).error.message).toContain('[redacted]');
+    expect((outputs[1] as { status: string; error: { message: string } }).error.message).toContain(
+      '[redacted]',
+    );
     outputs.push(await deployer.up(spec('two', { env: { MARKER: 'two', BERTH_TEST_FAIL_HEALTH: '1' } })));
     outputs.push(await deployer.plan(spec('three')));
     outputs.push(await deployer.status(spec('three')));
     outputs.push(await deployer.rollback(spec('three')));
     outputs.push(await deployer.history(spec('three')));
-    const generated = [...(provider.cloud.secrets.get('app-dev')?.values() ?? [])].map((secret) => secret.versions.at(-1)!);
+    const generated = [...(provider.cloud.secrets.get('app-dev')?.values() ?? [])].map(
+      (secret) => secret.versions.at(-1)!,
+    );
     expect(generated).toHaveLength(5);
     const rsa = generated.find((value) => value.startsWith('-----BEGIN PRIVATE KEY-----'))!;
-    const values = [literal, fromEnv, fromFile, ...generated, ...rsa.split('\n').filter((line) => line.length > 20)];
+    const values = [
+      literal,
+      fromEnv,
+      fromFile,
+      ...generated,
+      ...rsa.split('\n').filter((line) => line.length > 20),
+    ];
     outputs.push(await deployer.down(spec('three')));
     const texts = [JSON.stringify(events), JSON.stringify(outputs), ...(await filesUnder(stateDir))];
     expect(events.some((event) => event.type === 'log')).toBe(true);
-    for (const text of texts) for (const value of values) expect(text.includes(value), `leaked ${value.slice(0, 6)}…`).toBe(false);
+    for (const text of texts)
+      for (const value of values) expect(text.includes(value), `leaked ${value.slice(0, 6)}…`).toBe(false);
   });
 });

@@ -20,9 +20,12 @@ export async function withServiceLock<T>(
       now: run.clock.now(),
     }),
   );
-  const heartbeat = setInterval(() => {
-    lock.renew(run.clock.now()).catch(() => {});
-  }, Math.max(1_000, Math.floor(deps.lockTtlMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      lock.renew(run.clock.now()).catch(() => {});
+    },
+    Math.max(1_000, Math.floor(deps.lockTtlMs / 3)),
+  );
   heartbeat.unref?.();
   try {
     const state = await deps.state.read(run.target.service);

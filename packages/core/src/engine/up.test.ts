@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,7 +81,8 @@ describe('up', () => {
 
   it('keeps a generated secret stable across deploys', async () => {
     const { deployer, provider } = setup();
-    const withKey = (marker: string) => spec({ MARKER: marker }, { secrets: { API_KEY: { generate: 'api-key' } } });
+    const withKey = (marker: string) =>
+      spec({ MARKER: marker }, { secrets: { API_KEY: { generate: 'api-key' } } });
     const first = await deployer.up(withKey('1'));
     const stored = provider.cloud.secrets.get('app-dev')?.get('API_KEY');
     expect(stored?.versions).toHaveLength(1);
@@ -117,13 +118,20 @@ describe('up', () => {
   it('refuses a build spec without an image builder, before anything runs', async () => {
     const { deployer, provider } = setup();
     const result = await deployer.up({ ...spec(), image: { build: { context: '.' } } });
-    expect(result.error).toMatchObject({ code: 'IMAGE_BUILDER_MISSING', hint: expect.stringContaining('@berth/core/docker') });
+    expect(result.error).toMatchObject({
+      code: 'IMAGE_BUILDER_MISSING',
+      hint: expect.stringContaining('@berth/core/docker'),
+    });
     expect(provider.cloud.calls).toEqual([]);
   });
 
   it('rejects bad input with the field and a fix, touching nothing', async () => {
     const { deployer, provider, state } = setup();
-    const result = await deployer.up({ name: 'App!', image: { ref: 'x' }, secrets: { K: { fromEnv: 'BERTH_TEST_UNSET_VAR' } } });
+    const result = await deployer.up({
+      name: 'App!',
+      image: { ref: 'x' },
+      secrets: { K: { fromEnv: 'BERTH_TEST_UNSET_VAR' } },
+    });
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe('SPEC_INVALID');
     expect(result.error?.details?.issues).toContainEqual(expect.objectContaining({ path: 'name' }));
@@ -131,7 +139,10 @@ describe('up', () => {
     expect(state.snapshot()).toEqual({});
     const missingEnv = await deployer.up(spec({}, { secrets: { K: { fromEnv: 'BERTH_TEST_UNSET_VAR' } } }));
     expect(missingEnv.error?.details?.issues).toEqual([
-      expect.objectContaining({ path: 'secrets.K.fromEnv', hint: expect.stringContaining('BERTH_TEST_UNSET_VAR') }),
+      expect.objectContaining({
+        path: 'secrets.K.fromEnv',
+        hint: expect.stringContaining('BERTH_TEST_UNSET_VAR'),
+      }),
     ]);
     expect(provider.cloud.calls.filter((call) => call.method === 'apply')).toEqual([]);
   });

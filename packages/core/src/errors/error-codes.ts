@@ -4,19 +4,28 @@
  */
 export const errorCodes = {
   SPEC_INVALID: 'Fix the fields listed in `issues`; each names the field and what it accepts.',
-  SECRET_SOURCE_MISSING: 'Set the environment variable or create the file the secret reads from, or change its source.',
-  PROVIDER_CONTRACT_INVALID: 'The provider object does not follow `specificationVersion: "v1"`; see docs/writing-a-provider.md.',
+  SECRET_SOURCE_MISSING:
+    'Set the environment variable or create the file the secret reads from, or change its source.',
+  PROVIDER_CONTRACT_INVALID:
+    'The provider object does not follow `specificationVersion: "v1"`; see docs/writing-a-provider.md.',
   PREFLIGHT_FAILED: 'Fix the failed checks listed in `details.checks`; each has its own hint.',
-  LOCK_HELD: 'Another deploy of this service is running; wait for it to finish, or check the owner named in the message.',
-  LOCK_STALE: 'The lock owner is gone or its lock expired; pass `takeoverStaleLock: true` once you are sure it is not running.',
-  STATE_CORRUPT: 'The state file could not be read; restore it from a backup or remove it (the next deploy re-observes the live service).',
+  LOCK_HELD:
+    'Another deploy of this service is running; wait for it to finish, or check the owner named in the message.',
+  LOCK_STALE:
+    'The lock owner is gone or its lock expired; pass `takeoverStaleLock: true` once you are sure it is not running.',
+  STATE_CORRUPT:
+    'The state file could not be read; restore it from a backup or remove it (the next deploy re-observes the live service).',
   STATE_VERSION_UNSUPPORTED: 'The state was written by a newer Berth; upgrade @berth/core.',
-  IMAGE_BUILDER_MISSING: "This spec builds an image: pass `imageBuilder` (e.g. `dockerImageBuilder()` from '@berth/core/docker').",
+  IMAGE_BUILDER_MISSING:
+    "This spec builds an image: pass `imageBuilder` (e.g. `dockerImageBuilder()` from '@berth/core/docker').",
   IMAGE_BUILD_FAILED: 'Read the build output in `details`; fix the Dockerfile or the build context.',
-  IMAGE_PUSH_FAILED: 'Check that the registry is reachable and that the credentials may push to this repository.',
-  REGISTRY_AUTH_FAILED: 'The registry refused the credentials; check the username and password or token the provider supplies.',
+  IMAGE_PUSH_FAILED:
+    'Check that the registry is reachable and that the credentials may push to this repository.',
+  REGISTRY_AUTH_FAILED:
+    'The registry refused the credentials; check the username and password or token the provider supplies.',
   IMAGE_NOT_FOUND: 'Check the image reference, or build it first.',
-  DOCKER_UNAVAILABLE: 'Start the Docker engine (e.g. `dockerd &` or `systemctl start docker`) or set DOCKER_HOST.',
+  DOCKER_UNAVAILABLE:
+    'Start the Docker engine (e.g. `dockerd &` or `systemctl start docker`) or set DOCKER_HOST.',
   PROVIDER_REQUEST_FAILED: 'The provider API returned an error; see `cause` for its response.',
   PROVIDER_UNAVAILABLE: 'The provider API could not be reached or is overloaded; retry later.',
   PROVIDER_PERMISSION_DENIED: 'The credentials lack a permission; grant the role named in the message.',
@@ -24,13 +33,17 @@ export const errorCodes = {
   PROVIDER_CONFLICT: 'The resource is being changed by another operation; wait and retry.',
   PROVIDER_QUOTA_EXCEEDED: 'A quota or rate limit was hit; wait, or raise the quota.',
   PROVIDER_API_DISABLED: 'Enable the API named in the message for this project.',
-  PROVIDER_CAPABILITY_MISSING: 'This provider does not support the operation; see its docs for what it supports.',
+  PROVIDER_CAPABILITY_MISSING:
+    'This provider does not support the operation; see its docs for what it supports.',
   DEPLOY_FAILED: 'See `cause` and the phase that failed in `phases`.',
-  HEALTH_CHECK_FAILED: 'The service did not pass its health checks; read `health.attempts`, the service logs, and the health path and port.',
-  ROLLBACK_FAILED: 'The rollback did not restore a healthy revision; inspect the service by hand and run `rollback` with `to`.',
+  HEALTH_CHECK_FAILED:
+    'The service did not pass its health checks; read `health.attempts`, the service logs, and the health path and port.',
+  ROLLBACK_FAILED:
+    'The rollback did not restore a healthy revision; inspect the service by hand and run `rollback` with `to`.',
   NO_HEALTHY_REVISION: 'No earlier revision passed verification, so there is nothing to roll back to.',
   REVISION_NOT_FOUND: 'Pick a revision from `history()` or the provider\u2019s revision list.',
-  PROMOTION_SOURCE_NOT_HEALTHY: 'Deploy and verify the source environment first; promotion only copies a verified, live image.',
+  PROMOTION_SOURCE_NOT_HEALTHY:
+    'Deploy and verify the source environment first; promotion only copies a verified, live image.',
   HOOK_FAILED: 'A hook failed; see `cause`. Change the hook or its `onFailure` policy.',
   DEPLOY_ABORTED: 'The run was aborted by its AbortSignal; run `up` again to converge.',
   DEPLOY_TIMEOUT: 'The run passed its `timeoutMs`; raise it, or look at the slow phase in `phases`.',

@@ -8,11 +8,17 @@ export function jsonSubsetMatches(actual: unknown, expected: unknown): boolean {
     if (!Array.isArray(actual) || actual.length !== expected.length) return false;
     return expected.every((item, index) => jsonSubsetMatches(actual[index], item));
   }
-  return Object.entries(expected).every(([key, value]) => jsonSubsetMatches((actual as Record<string, unknown>)[key], value));
+  return Object.entries(expected).every(([key, value]) =>
+    jsonSubsetMatches((actual as Record<string, unknown>)[key], value),
+  );
 }
 
 /** Decide whether a response passes a check; returns the reason when it does not. Pure. */
-export function evaluateResponse(check: ResolvedHealthCheck, status: number, body: string): string | undefined {
+export function evaluateResponse(
+  check: ResolvedHealthCheck,
+  status: number,
+  body: string,
+): string | undefined {
   const accepted = Array.isArray(check.expectStatus) ? check.expectStatus : [check.expectStatus];
   if (!accepted.includes(status)) return `status ${status}, expected ${accepted.join(' or ')}`;
   if (check.bodyContains !== undefined && !body.includes(check.bodyContains))

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { HealthAttempt, HealthReport, ResolvedHealthCheck } from './health-report.js';
 import { evaluateResponse, nextInterval } from './evaluate-response.js';
+import type { HealthAttempt, HealthReport, ResolvedHealthCheck } from './health-report.js';
 
 /** Options of `verifyHealth`. */
 export interface VerifyHealthOptions {
@@ -57,11 +57,28 @@ async function attemptCheck(
     const body = check.method === 'HEAD' ? '' : await response.text();
     const error = evaluateResponse(check, response.status, body);
     const latencyMs = options.clock.now() - started;
-    return { check: check.name, round, ok: !error, status: response.status, latencyMs, at, ...(error ? { error } : {}) };
+    return {
+      check: check.name,
+      round,
+      ok: !error,
+      status: response.status,
+      latencyMs,
+      at,
+      ...(error ? { error } : {}),
+    };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    const message = timeout.aborted ? `no answer within ${options.attemptTimeoutMs} ms` : cause ?? (error as Error).message;
-    return { check: check.name, round, ok: false, latencyMs: options.clock.now() - started, at, error: message };
+    const message = timeout.aborted
+      ? `no answer within ${options.attemptTimeoutMs} ms`
+      : (cause ?? (error as Error).message);
+    return {
+      check: check.name,
+      round,
+      ok: false,
+      latencyMs: options.clock.now() - started,
+      at,
+      error: message,
+    };
   }
 }
 
@@ -93,8 +110,11 @@ export async function verifyHealth(options: VerifyHealthOptions): Promise<Health
   while (true) {
     if (options.signal?.aborted) return report(false, 'aborted');
     if (options.probe) {
-      const liveness = await options.probe().catch(() => ({ alive: true }) as { alive: boolean; reason?: string });
-      if (!liveness.alive) return report(false, `process-exited: ${liveness.reason ?? 'the revision stopped'}`);
+      const liveness = await options
+        .probe()
+        .catch(() => ({ alive: true }) as { alive: boolean; reason?: string });
+      if (!liveness.alive)
+        return report(false, `process-exited: ${liveness.reason ?? 'the revision stopped'}`);
     }
     round += 1;
     let roundOk = true;

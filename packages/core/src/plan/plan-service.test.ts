@@ -93,8 +93,17 @@ describe('planService', () => {
     const changed = { ...desired, secrets: { API_KEY: 'hmac-sha256:9999888877776666' } };
     const plan = planService({ desired: changed, observed, current: current() });
     const secret = plan.changes.find((change) => change.path === 'secrets.API_KEY');
-    expect(secret).toEqual({ path: 'secrets.API_KEY', kind: 'change', before: '******(11112222)', after: '******(99998888)' });
-    const generated = planService({ desired: { ...desired, secrets: { API_KEY: undefined } }, observed: undefined, current: undefined });
+    expect(secret).toEqual({
+      path: 'secrets.API_KEY',
+      kind: 'change',
+      before: '******(11112222)',
+      after: '******(99998888)',
+    });
+    const generated = planService({
+      desired: { ...desired, secrets: { API_KEY: undefined } },
+      observed: undefined,
+      current: undefined,
+    });
     expect(generated.changes.find((change) => change.path === 'secrets.API_KEY')?.after).toBe('******(new)');
   });
 
@@ -113,7 +122,9 @@ describe('planService', () => {
   it('gives byte-identical JSON for the same inputs, whatever their key order', () => {
     const reordered: DesiredForPlan = { ...desired, env: { URL: 'http://x', LOG: 'info' } };
     const first = planToJson(planService({ desired, observed, current: current() }));
-    const second = planToJson(planService({ desired: reordered, observed: { ...observed }, current: current() }));
+    const second = planToJson(
+      planService({ desired: reordered, observed: { ...observed }, current: current() }),
+    );
     expect(second).toBe(first);
   });
 });

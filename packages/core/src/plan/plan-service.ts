@@ -31,14 +31,16 @@ function flattenDesired(desired: DesiredForPlan): Flat {
   for (const [key, value] of Object.entries(desired.env)) flat.set(`env.${key}`, value);
   for (const [key, fingerprint] of Object.entries(desired.secrets))
     flat.set(`secrets.${key}`, fingerprint === undefined ? '******(new)' : maskFingerprint(fingerprint));
-  for (const [key, value] of Object.entries(desired.resources)) if (value !== undefined) flat.set(`resources.${key}`, value);
+  for (const [key, value] of Object.entries(desired.resources))
+    if (value !== undefined) flat.set(`resources.${key}`, value);
   return flat;
 }
 
 function flattenObserved(observed: ObservedService, desired: DesiredForPlan): Flat {
   const flat: Flat = new Map();
   // Compare by digest when both sides know one; else by reference.
-  const observedImage = desired.image.digest && observed.image?.digest ? observed.image.digest : imageIdentity(observed.image);
+  const observedImage =
+    desired.image.digest && observed.image?.digest ? observed.image.digest : imageIdentity(observed.image);
   flat.set('image', observedImage);
   if (observed.port !== undefined) flat.set('port', observed.port);
   if (observed.public !== undefined) flat.set('public', observed.public);
@@ -69,10 +71,12 @@ function diff(before: Flat, after: Flat): PlanChange[] {
   const changes: PlanChange[] = [];
   for (const [path, value] of after) {
     if (!before.has(path)) changes.push({ path, kind: 'add', before: null, after: value });
-    else if (before.get(path) !== value) changes.push({ path, kind: 'change', before: before.get(path) ?? null, after: value });
+    else if (before.get(path) !== value)
+      changes.push({ path, kind: 'change', before: before.get(path) ?? null, after: value });
   }
   for (const [path, value] of before)
-    if (!after.has(path) && !path.startsWith('resources.')) changes.push({ path, kind: 'remove', before: value, after: null });
+    if (!after.has(path) && !path.startsWith('resources.'))
+      changes.push({ path, kind: 'remove', before: value, after: null });
   return changes.sort(byPath);
 }
 
@@ -105,11 +109,19 @@ export function planService(input: {
   }
   const live = flattenObserved(observed, desired);
   const changes = diff(live, wanted);
-  return { service: desired.service, action: changes.length === 0 ? 'noop' : 'update', changes, drift: detectDrift(observed, current) };
+  return {
+    service: desired.service,
+    action: changes.length === 0 ? 'noop' : 'update',
+    changes,
+    drift: detectDrift(observed, current),
+  };
 }
 
 /** Changes made outside Berth: where the live service differs from what Berth last recorded. Pure. */
-export function detectDrift(observed: ObservedService | undefined, current: CurrentState | undefined): PlanDrift[] {
+export function detectDrift(
+  observed: ObservedService | undefined,
+  current: CurrentState | undefined,
+): PlanDrift[] {
   if (!current) return [];
   if (!observed) return [{ path: 'service', recorded: current.revision, observed: null }];
   return driftOf(flattenRecorded(current), flattenForDrift(observed));
@@ -129,7 +141,9 @@ function flattenForDrift(observed: ObservedService): Flat {
 export function planToJson(plan: Plan): string {
   return JSON.stringify(plan, (_key, value: unknown) =>
     value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : value,
   );
 }

@@ -49,11 +49,18 @@ export interface BuiltImage {
  */
 export interface ImageBuilder {
   /** Read-only: fingerprint the context and find an identical image already at the target. */
-  inspect(request: ImageBuildRequest, context: ProviderContext): Promise<{ fingerprint: string; existing?: BuiltImage }>;
+  inspect(
+    request: ImageBuildRequest,
+    context: ProviderContext,
+  ): Promise<{ fingerprint: string; existing?: BuiltImage }>;
   /** Build and, when `request.target` is set, push. Skips both when the fingerprint's image exists. */
   build(request: ImageBuildRequest, context: ProviderContext): Promise<BuiltImage>;
   /** Resolve an existing reference to its digest (for `{ ref }` images). */
-  resolve?(ref: string, target: ImageTarget | undefined, context: ProviderContext): Promise<{ ref: string; digest?: string }>;
+  resolve?(
+    ref: string,
+    target: ImageTarget | undefined,
+    context: ProviderContext,
+  ): Promise<{ ref: string; digest?: string }>;
   /** Checks such as "the engine is reachable", run in the preflight phase. */
   preflight?(context: ProviderContext): Promise<PreflightCheck[]>;
 }

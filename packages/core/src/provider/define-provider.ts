@@ -17,7 +17,9 @@ export function assertProvider(value: unknown): asserts value is Provider {
   if (!candidate || typeof candidate !== 'object') problems.push('is not an object');
   else {
     if (candidate.specificationVersion !== 'v1')
-      problems.push(`specificationVersion is ${JSON.stringify(candidate.specificationVersion)}, expected "v1"`);
+      problems.push(
+        `specificationVersion is ${JSON.stringify(candidate.specificationVersion)}, expected "v1"`,
+      );
     if (typeof candidate.name !== 'string' || candidate.name === '') problems.push('name is missing');
     for (const method of ['observe', 'apply', 'destroy'] as const)
       if (typeof candidate[method] !== 'function') problems.push(`${method}() is missing`);

@@ -151,7 +151,11 @@ export interface OwnedSecret {
 /** The provider's secret store. */
 export interface ProviderSecretStore {
   /** Create or add a version for each secret; return the binding the service must reference. */
-  upsert(context: ProviderContext, target: ServiceTarget, secrets: SecretMaterial[]): Promise<Record<string, SecretBinding>>;
+  upsert(
+    context: ProviderContext,
+    target: ServiceTarget,
+    secrets: SecretMaterial[],
+  ): Promise<Record<string, SecretBinding>>;
   /** Read back a secret Berth generated earlier, so it stays stable across deploys. */
   read?(context: ProviderContext, target: ServiceTarget, key: string): Promise<string | undefined>;
   /** Secrets of this service marked as owned by Berth. */
@@ -177,7 +181,11 @@ export interface Provider {
   /** Create or update the service to run `desired`. */
   apply(context: ProviderContext, desired: DesiredService, options: ApplyOptions): Promise<ApplyOutcome>;
   /** Remove the service and everything it runs (not secrets: the engine deletes owned secrets itself). */
-  destroy(context: ProviderContext, target: ServiceTarget, options: DestroyOptions): Promise<{ removed: string[] }>;
+  destroy(
+    context: ProviderContext,
+    target: ServiceTarget,
+    options: DestroyOptions,
+  ): Promise<{ removed: string[] }>;
 
   /** Extra validation rules (name length, characters, supported sizes). Pure. */
   validateSpec?(spec: ServiceSpec): ValidationIssue[];
@@ -196,11 +204,19 @@ export interface Provider {
   /** Move all traffic to a revision that was verified on its candidate URL. */
   shiftTraffic?(context: ProviderContext, target: ServiceTarget, revision: string): Promise<ApplyOutcome>;
   /** Serve an earlier revision again (traffic change, container restart, provider rollback API). */
-  restoreRevision?(context: ProviderContext, target: ServiceTarget, record: RevisionRecord): Promise<ApplyOutcome>;
+  restoreRevision?(
+    context: ProviderContext,
+    target: ServiceTarget,
+    record: RevisionRecord,
+  ): Promise<ApplyOutcome>;
   /** Revisions the provider keeps. */
   listRevisions?(context: ProviderContext, target: ServiceTarget): Promise<RevisionInfo[]>;
   /** Whether a revision's process is still alive (containers, units); lets verification fail fast. */
-  probeRevision?(context: ProviderContext, target: ServiceTarget, revision: string): Promise<RevisionLiveness>;
+  probeRevision?(
+    context: ProviderContext,
+    target: ServiceTarget,
+    revision: string,
+  ): Promise<RevisionLiveness>;
   /** Clean up after a run (close connections). */
   close?(): Promise<void>;
 }

@@ -10,7 +10,11 @@ export function newFingerprintKey(): string {
  * different secrets differ and the value cannot be recovered or guessed without the key.
  */
 export function fingerprintSecret(key: string, name: string, value: string): string {
-  const digest = createHmac('sha256', Buffer.from(key, 'base64url')).update(name).update('\0').update(value).digest('hex');
+  const digest = createHmac('sha256', Buffer.from(key, 'base64url'))
+    .update(name)
+    .update('\0')
+    .update(value)
+    .digest('hex');
   return `hmac-sha256:${digest.slice(0, 32)}`;
 }
 

@@ -3,14 +3,21 @@ import { z } from 'zod';
 const dnsLabel = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const envVarName = z
-  .string()
-  .regex(envName, { message: 'must be a valid environment variable name (letters, digits, _; not starting with a digit)' });
+const envVarName = z.string().regex(envName, {
+  message: 'must be a valid environment variable name (letters, digits, _; not starting with a digit)',
+});
 
 /** A JSON value, as used in health-check body matches. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValue),
+    z.record(z.string(), jsonValue),
+  ]),
 );
 
 /** Build the image from a folder with a Dockerfile. */
@@ -29,7 +36,9 @@ export const buildImageSchema = z.strictObject({
 
 /** Deploy an existing image by reference; a digest reference (`repo@sha256:…`) is pinned as is. */
 export const refImageSchema = z.strictObject({
-  ref: z.string().min(1, { message: 'must be an image reference such as registry/repo:tag or repo@sha256:…' }),
+  ref: z
+    .string()
+    .min(1, { message: 'must be an image reference such as registry/repo:tag or repo@sha256:…' }),
 });
 
 /** Where a secret's value comes from. Values are never written to state, events or logs. */
@@ -55,7 +64,9 @@ export const healthCheckSchema = z.strictObject({
   path: z.string().startsWith('/', { message: 'must start with /' }),
   method: z.enum(['GET', 'HEAD']).default('GET'),
   /** Accepted status codes. Default 200. */
-  expectStatus: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).default(200),
+  expectStatus: z
+    .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
+    .default(200),
   /** The body must contain this text. */
   bodyContains: z.string().optional(),
   /** The body must be JSON and contain these fields with these values (a subset match). */
@@ -87,7 +98,10 @@ export const resourcesSchema = z.strictObject({
   /** vCPUs, e.g. 1 or 0.5. */
   cpu: z.number().positive().optional(),
   /** Memory, e.g. `512Mi` or `1Gi`. */
-  memory: z.string().regex(/^\d+(Mi|Gi)$/, { message: 'must be a size such as 512Mi or 1Gi' }).optional(),
+  memory: z
+    .string()
+    .regex(/^\d+(Mi|Gi)$/, { message: 'must be a size such as 512Mi or 1Gi' })
+    .optional(),
   minInstances: z.number().int().min(0).optional(),
   maxInstances: z.number().int().min(1).optional(),
   /** Requests one instance serves at once. */
@@ -97,7 +111,10 @@ export const resourcesSchema = z.strictObject({
 /** The service spec: everything Berth needs to deploy one service to one environment. */
 export const serviceSpecSchema = z.strictObject({
   /** Base name; the deployed service is `${name}-${environment}`. Lowercase letters, digits and `-`. */
-  name: z.string().regex(dnsLabel, { message: 'must be lowercase letters, digits and -, starting with a letter' }).max(49),
+  name: z
+    .string()
+    .regex(dnsLabel, { message: 'must be lowercase letters, digits and -, starting with a letter' })
+    .max(49),
   /** `dev`, `staging`, `prod`, or another lowercase label. Default `dev`. */
   environment: z
     .string()

@@ -26,7 +26,13 @@ describe('validateSpec', () => {
       secrets: {},
       rollback: 'auto',
       public: true,
-      health: { path: '/.well-known/health', checks: [], timeoutMs: 120_000, intervalMs: 1_000, successThreshold: 1 },
+      health: {
+        path: '/.well-known/health',
+        checks: [],
+        timeoutMs: 120_000,
+        intervalMs: 1_000,
+        successThreshold: 1,
+      },
     });
     expect(serviceNameOf(spec)).toBe('hello-agent-dev');
   });
@@ -69,7 +75,8 @@ describe('validateSpec', () => {
 
   it('applies provider rules at validation time', () => {
     const issues = issuesOf({ ...valid, name: 'a-very-long-service-name-for-this-provider' }, [
-      (spec) => (spec.name.length > 20 ? [{ path: 'name', message: 'is longer than 20', hint: 'Shorten it.' }] : []),
+      (spec) =>
+        spec.name.length > 20 ? [{ path: 'name', message: 'is longer than 20', hint: 'Shorten it.' }] : [],
     ]);
     expect(issues).toEqual([{ path: 'name', message: 'is longer than 20', hint: 'Shorten it.' }]);
   });

@@ -19,7 +19,8 @@ const hints: Record<string, string> = {
 };
 
 function hintFor(path: (string | number | symbol)[], issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `Remove ${issue.keys.map((key) => `"${key}"`).join(', ')}: not a field here.`;
+  if (issue.code === 'unrecognized_keys')
+    return `Remove ${issue.keys.map((key) => `"${key}"`).join(', ')}: not a field here.`;
   const top = String(path[0] ?? '');
   return hints[top] ?? 'Check the field against docs/concepts.md#the-service-spec.';
 }
@@ -27,8 +28,10 @@ function hintFor(path: (string | number | symbol)[], issue: z.core.$ZodIssue): s
 function toIssue(issue: z.core.$ZodIssue): ValidationIssue {
   const path = issue.path.map(String).join('.');
   let message = issue.message;
-  if (issue.code === 'invalid_key') message = 'is not a valid environment variable name (letters, digits and _, not starting with a digit)';
-  if (issue.code === 'invalid_union' && issue.path[0] === 'image') message = 'must be { build: { context } } or { ref }';
+  if (issue.code === 'invalid_key')
+    message = 'is not a valid environment variable name (letters, digits and _, not starting with a digit)';
+  if (issue.code === 'invalid_union' && issue.path[0] === 'image')
+    message = 'must be { build: { context } } or { ref }';
   if (issue.code === 'invalid_union' && issue.path[0] === 'secrets')
     message = 'must have exactly one source: generate, value, fromEnv or fromFile';
   return { path, message, hint: hintFor(issue.path, issue) };

@@ -14,10 +14,14 @@ const tsx = createRequire(import.meta.url).resolve('tsx');
 
 function runUntilKilled(dir: string, afterMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, fixture, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', tsx, fixture, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), afterMs));
     child.once('error', reject);
-    child.once('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${signal}`))));
+    child.once('exit', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${signal}`)),
+    );
   });
 }
 
@@ -37,7 +41,11 @@ describe('a process killed in the middle of state writes', () => {
     const provider = memoryProvider();
     try {
       const deployer = createDeployer({ provider, state: store, takeoverStaleLock: true });
-      const result = await deployer.up({ name: 'app', image: { ref: 'r/app@sha256:1' }, health: { intervalMs: 50 } });
+      const result = await deployer.up({
+        name: 'app',
+        image: { ref: 'r/app@sha256:1' },
+        health: { intervalMs: 50 },
+      });
       expect(result.status).toBe('succeeded');
       expect(await readdir(join(dir, 'app-dev'))).toEqual(['state.json']);
       expect((await store.read('app-dev'))?.current?.verified).toBe(true);

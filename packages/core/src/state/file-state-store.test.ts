@@ -5,9 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { BerthError } from '../errors/index.js';
 import { fileStateStore } from './file-state-store.js';
 import { memoryStateStore } from './memory-state-store.js';
-import { STATE_SCHEMA_VERSION, type ServiceState, type StateStore } from './state-store.js';
+import { type ServiceState, STATE_SCHEMA_VERSION, type StateStore } from './state-store.js';
 
-const owner = (runId: string, pid = process.pid) => ({ host: 'test-host', user: 'me', pid, runId, startedAt: '2026-01-01T00:00:00Z' });
+const owner = (runId: string, pid = process.pid) => ({
+  host: 'test-host',
+  user: 'me',
+  pid,
+  runId,
+  startedAt: '2026-01-01T00:00:00Z',
+});
 const state = (history = 0): ServiceState => ({
   schemaVersion: STATE_SCHEMA_VERSION,
   service: 'app-dev',
@@ -48,10 +54,17 @@ describe.each([
   it('refuses a stale lock unless takeover is explicit', async () => {
     const store = await create();
     await store.lock('app-dev', { owner: owner('old'), ttlMs: 1_000, now: Date.now() - 10_000 });
-    await expect(store.lock('app-dev', { owner: owner('new'), ttlMs: 1_000, now: Date.now() })).rejects.toMatchObject({
+    await expect(
+      store.lock('app-dev', { owner: owner('new'), ttlMs: 1_000, now: Date.now() }),
+    ).rejects.toMatchObject({
       code: 'LOCK_STALE',
     });
-    const taken = await store.lock('app-dev', { owner: owner('new'), ttlMs: 1_000, now: Date.now(), takeover: true });
+    const taken = await store.lock('app-dev', {
+      owner: owner('new'),
+      ttlMs: 1_000,
+      now: Date.now(),
+      takeover: true,
+    });
     expect(taken.owner.runId).toBe('new');
     await taken.release();
   });
@@ -60,7 +73,9 @@ describe.each([
     const store = await create();
     const lock = await store.lock('app-dev', { owner: owner('run-1'), ttlMs: 1_000, now: Date.now() - 900 });
     await lock.renew(Date.now());
-    await expect(store.lock('app-dev', { owner: owner('x'), ttlMs: 1, now: Date.now(), takeover: true })).rejects.toMatchObject({
+    await expect(
+      store.lock('app-dev', { owner: owner('x'), ttlMs: 1, now: Date.now(), takeover: true }),
+    ).rejects.toMatchObject({
       code: 'LOCK_HELD',
     });
     await lock.release();
@@ -71,8 +86,14 @@ describe('fileStateStore on disk', () => {
   it('treats a lock of a dead process on this host as stale', async () => {
     const { hostname } = await import('node:os');
     const store = fileStateStore({ dir: join(await temp(), 's') });
-    await store.lock('app-dev', { owner: { ...owner('dead'), host: hostname(), pid: 2 ** 22 + 7 }, ttlMs: 60_000, now: Date.now() });
-    await expect(store.lock('app-dev', { owner: owner('n'), ttlMs: 60_000, now: Date.now() })).rejects.toMatchObject({
+    await store.lock('app-dev', {
+      owner: { ...owner('dead'), host: hostname(), pid: 2 ** 22 + 7 },
+      ttlMs: 60_000,
+      now: Date.now(),
+    });
+    await expect(
+      store.lock('app-dev', { owner: owner('n'), ttlMs: 60_000, now: Date.now() }),
+    ).rejects.toMatchObject({
       code: 'LOCK_STALE',
     });
   });
@@ -89,13 +110,21 @@ describe('fileStateStore on disk', () => {
   it('migrates a version-1 state and refuses a newer one', async () => {
     const dir = join(await temp(), 's');
     await mkdir(join(dir, 'app-dev'), { recursive: true });
-    const v1 = { service: 'app-dev', name: 'app', environment: 'dev', provider: 'memory', history: [{ id: 'a' }, { id: 'b' }] };
+    const v1 = {
+      service: 'app-dev',
+      name: 'app',
+      environment: 'dev',
+      provider: 'memory',
+      history: [{ id: 'a' }, { id: 'b' }],
+    };
     await writeFile(join(dir, 'app-dev', 'state.json'), JSON.stringify(v1));
     const migrated = await fileStateStore({ dir }).read('app-dev');
     expect(migrated).toMatchObject({ schemaVersion: 2, revisionCounter: 2 });
     expect(migrated?.fingerprintKey).toMatch(/^[\w-]{40,}$/);
     await writeFile(join(dir, 'app-dev', 'state.json'), JSON.stringify({ ...v1, schemaVersion: 99 }));
-    const error = await fileStateStore({ dir }).read('app-dev').catch((caught: unknown) => caught);
+    const error = await fileStateStore({ dir })
+      .read('app-dev')
+      .catch((caught: unknown) => caught);
     expect(BerthError.isInstance(error) && error.code).toBe('STATE_VERSION_UNSUPPORTED');
     await writeFile(join(dir, 'app-dev', 'state.json'), '{"service": "app-dev", "hist');
     await expect(fileStateStore({ dir }).read('app-dev')).rejects.toMatchObject({ code: 'STATE_CORRUPT' });

@@ -107,7 +107,11 @@ export function fileStateStore(options: FileStateStoreOptions = {}): StateStore 
       return (await readJson(path)) as LockRecord | undefined;
     } catch {
       // A lock file cut short by a crash: treat it as expired, so only an explicit takeover removes it.
-      return { owner: { host: '?', user: '?', pid: 0, runId: '?', startedAt: '?' }, token: '?', expiresAt: 0 };
+      return {
+        owner: { host: '?', user: '?', pid: 0, runId: '?', startedAt: '?' },
+        token: '?',
+        expiresAt: 0,
+      };
     }
   }
 

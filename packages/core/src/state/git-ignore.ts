@@ -24,7 +24,11 @@ export async function ensureGitIgnored(dir: string): Promise<void> {
   const existing = await readFile(path, 'utf8').catch(() => '');
   const lines = existing.split(/\r?\n/).map((line) => line.trim());
   const bare = entry.slice(1);
-  if (lines.some((line) => line === entry || line === bare || line === bare.slice(0, -1) || line === entry.slice(0, -1)))
+  if (
+    lines.some(
+      (line) => line === entry || line === bare || line === bare.slice(0, -1) || line === entry.slice(0, -1),
+    )
+  )
     return;
   const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
   await appendFile(path, `${prefix}# Berth deploy state (never holds secret values)\n${entry}\n`);

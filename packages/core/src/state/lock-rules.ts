@@ -29,14 +29,22 @@ function describeOwner(owner: LockOwner): string {
 }
 
 /** Decide what to do about an existing lock: take it over, or throw a `LockError` naming the owner. */
-export function checkExistingLock(service: string, existing: LockRecord, options: { now: number; takeover?: boolean }): void {
+export function checkExistingLock(
+  service: string,
+  existing: LockRecord,
+  options: { now: number; takeover?: boolean },
+): void {
   const stale = isStale(existing, options.now);
   if (!stale)
     throw new LockError('LOCK_HELD', `Service ${service} is locked by ${describeOwner(existing.owner)}`, {
       details: { owner: existing.owner, expiresAt: new Date(existing.expiresAt).toISOString() },
     });
   if (!options.takeover)
-    throw new LockError('LOCK_STALE', `Service ${service} has a stale lock from ${describeOwner(existing.owner)}`, {
-      details: { owner: existing.owner, expiresAt: new Date(existing.expiresAt).toISOString() },
-    });
+    throw new LockError(
+      'LOCK_STALE',
+      `Service ${service} has a stale lock from ${describeOwner(existing.owner)}`,
+      {
+        details: { owner: existing.owner, expiresAt: new Date(existing.expiresAt).toISOString() },
+      },
+    );
 }

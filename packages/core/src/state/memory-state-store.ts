@@ -20,7 +20,11 @@ export function memoryStateStore(): StateStore & { snapshot(): Record<string, Se
     async lock(service, options: LockOptions): Promise<StateLock> {
       const existing = locks.get(service);
       if (existing) checkExistingLock(service, existing, options);
-      const record: LockRecord = { owner: options.owner, token: randomUUID(), expiresAt: options.now + options.ttlMs };
+      const record: LockRecord = {
+        owner: options.owner,
+        token: randomUUID(),
+        expiresAt: options.now + options.ttlMs,
+      };
       locks.set(service, record);
       return {
         owner: options.owner,

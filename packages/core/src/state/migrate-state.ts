@@ -1,6 +1,6 @@
 import { StateError } from '../errors/index.js';
 import { newFingerprintKey } from '../secrets/fingerprint.js';
-import { STATE_SCHEMA_VERSION, type ServiceState } from './state-store.js';
+import { type ServiceState, STATE_SCHEMA_VERSION } from './state-store.js';
 
 type Migration = (state: Record<string, unknown>) => Record<string, unknown>;
 

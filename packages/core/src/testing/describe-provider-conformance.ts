@@ -5,8 +5,8 @@ import type { BerthEvent } from '../engine/events.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
 import type { Provider } from '../provider/provider.js';
 import type { ServiceSpecInput } from '../spec/service-spec.js';
-import type { StateStore } from '../state/state-store.js';
 import { memoryStateStore } from '../state/memory-state-store.js';
+import type { StateStore } from '../state/state-store.js';
 import { WRITE_METHODS } from './memory-provider.js';
 import { spyProvider } from './spy-provider.js';
 
@@ -34,7 +34,6 @@ export interface ConformanceOptions {
   filesToScan?: () => Promise<string[]>;
 }
 
-
 /**
  * The suite every provider runs: create → re-run is `noop` → env change is `update` → a failing
  * revision rolls back automatically → manual rollback → status and history → `down` leaves nothing
@@ -55,7 +54,10 @@ export function describeProviderConformance(options: ConformanceOptions): void {
     let secondRevision: string | undefined;
     let generatedValue: string | undefined;
 
-    const spec = (extra: Record<string, string> = {}, health: Record<string, number> = {}): ServiceSpecInput => {
+    const spec = (
+      extra: Record<string, string> = {},
+      health: Record<string, number> = {},
+    ): ServiceSpecInput => {
       const base = options.spec();
       return {
         ...base,
@@ -74,7 +76,10 @@ export function describeProviderConformance(options: ConformanceOptions): void {
     const target = () => ({ service: `${name}-dev`, name, environment: 'dev' });
     const context = () => ({
       signal: new AbortController().signal,
-      clock: { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) },
+      clock: {
+        now: () => Date.now(),
+        sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      },
       progress: () => {},
       log: () => {},
     });
@@ -100,112 +105,159 @@ export function describeProviderConformance(options: ConformanceOptions): void {
       await provider?.close?.();
     }, timeout);
 
-    it('creates the service, which answers its health check at the returned URL', async () => {
-      const result = await deployer.up(spec());
-      outputs.push(result);
-      expect(result.error).toBeUndefined();
-      expect(result.status).toBe('succeeded');
-      expect(result.plan?.action).toBe('create');
-      expect(result.url).toMatch(/^https?:\/\//);
-      firstRevision = result.revision;
-      const health = await get(result.url!, '/.well-known/health');
-      expect(health.status).toBe(200);
-      generatedValue = await provider.secrets?.read?.(context(), target(), 'CONFORMANCE_KEY');
-    }, timeout);
+    it(
+      'creates the service, which answers its health check at the returned URL',
+      async () => {
+        const result = await deployer.up(spec());
+        outputs.push(result);
+        expect(result.error).toBeUndefined();
+        expect(result.status).toBe('succeeded');
+        expect(result.plan?.action).toBe('create');
+        expect(result.url).toMatch(/^https?:\/\//);
+        firstRevision = result.revision;
+        const health = await get(result.url!, '/.well-known/health');
+        expect(health.status).toBe(200);
+        generatedValue = await provider.secrets?.read?.(context(), target(), 'CONFORMANCE_KEY');
+      },
+      timeout,
+    );
 
-    it('re-running the same spec is a noop that writes nothing', async () => {
-      const before = JSON.stringify(await state.read(`${name}-dev`));
-      spied.calls.length = 0;
-      const result = await deployer.up(spec());
-      outputs.push(result);
-      expect(result.status).toBe('noop');
-      expect(result.revision).toBe(firstRevision);
-      expect(spied.calls.filter((call) => (WRITE_METHODS as readonly string[]).includes(call))).toEqual([]);
-      expect(JSON.stringify(await state.read(`${name}-dev`))).toBe(before);
-    }, timeout);
+    it(
+      're-running the same spec is a noop that writes nothing',
+      async () => {
+        const before = JSON.stringify(await state.read(`${name}-dev`));
+        spied.calls.length = 0;
+        const result = await deployer.up(spec());
+        outputs.push(result);
+        expect(result.status).toBe('noop');
+        expect(result.revision).toBe(firstRevision);
+        expect(spied.calls.filter((call) => (WRITE_METHODS as readonly string[]).includes(call))).toEqual([]);
+        expect(JSON.stringify(await state.read(`${name}-dev`))).toBe(before);
+      },
+      timeout,
+    );
 
-    it('plans are read-only: an update is planned, nothing is written', async () => {
-      const before = JSON.stringify(await state.read(`${name}-dev`));
-      spied.calls.length = 0;
-      const plan = await deployer.plan(spec({ CONFORMANCE_MARKER: 'two' }));
-      outputs.push(plan);
-      expect(plan.action).toBe('update');
-      expect(plan.changes).toContainEqual({ path: 'env.CONFORMANCE_MARKER', kind: 'add', before: null, after: 'two' });
-      expect(spied.calls.filter((call) => (WRITE_METHODS as readonly string[]).includes(call))).toEqual([]);
-      expect(JSON.stringify(await state.read(`${name}-dev`))).toBe(before);
-      expect(JSON.stringify(await deployer.plan(spec({ CONFORMANCE_MARKER: 'two' })))).toBe(JSON.stringify(plan));
-    }, timeout);
+    it(
+      'plans are read-only: an update is planned, nothing is written',
+      async () => {
+        const before = JSON.stringify(await state.read(`${name}-dev`));
+        spied.calls.length = 0;
+        const plan = await deployer.plan(spec({ CONFORMANCE_MARKER: 'two' }));
+        outputs.push(plan);
+        expect(plan.action).toBe('update');
+        expect(plan.changes).toContainEqual({
+          path: 'env.CONFORMANCE_MARKER',
+          kind: 'add',
+          before: null,
+          after: 'two',
+        });
+        expect(spied.calls.filter((call) => (WRITE_METHODS as readonly string[]).includes(call))).toEqual([]);
+        expect(JSON.stringify(await state.read(`${name}-dev`))).toBe(before);
+        expect(JSON.stringify(await deployer.plan(spec({ CONFORMANCE_MARKER: 'two' })))).toBe(
+          JSON.stringify(plan),
+        );
+      },
+      timeout,
+    );
 
-    it('changing env is an update that makes a new revision', async () => {
-      const result = await deployer.up(spec({ CONFORMANCE_MARKER: 'two' }));
-      outputs.push(result);
-      expect(result.status).toBe('succeeded');
-      expect(result.plan?.action).toBe('update');
-      expect(result.revision).not.toBe(firstRevision);
-      secondRevision = result.revision;
-      if (options.envEndpoint !== false) expect((await get(result.url!, '/env/CONFORMANCE_MARKER')).body.trim()).toBe('two');
-    }, timeout);
+    it(
+      'changing env is an update that makes a new revision',
+      async () => {
+        const result = await deployer.up(spec({ CONFORMANCE_MARKER: 'two' }));
+        outputs.push(result);
+        expect(result.status).toBe('succeeded');
+        expect(result.plan?.action).toBe('update');
+        expect(result.revision).not.toBe(firstRevision);
+        secondRevision = result.revision;
+        if (options.envEndpoint !== false)
+          expect((await get(result.url!, '/env/CONFORMANCE_MARKER')).body.trim()).toBe('two');
+      },
+      timeout,
+    );
 
-    it('a revision that fails its health check is rolled back automatically', async () => {
-      const result = await deployer.up(
-        spec({ CONFORMANCE_MARKER: 'two', BERTH_TEST_FAIL_HEALTH: '1' }, { timeoutMs: options.failingHealthTimeoutMs ?? 10_000 }),
-      );
-      outputs.push(result);
-      expect(result.status).toBe('rolled-back');
-      expect(result.error?.code).toBe('HEALTH_CHECK_FAILED');
-      expect(result.rollback?.status).toBe('succeeded');
-      expect(result.revision).toBe(secondRevision);
-      expect((await get(result.url!, '/.well-known/health')).status).toBe(200);
-    }, timeout);
+    it(
+      'a revision that fails its health check is rolled back automatically',
+      async () => {
+        const result = await deployer.up(
+          spec(
+            { CONFORMANCE_MARKER: 'two', BERTH_TEST_FAIL_HEALTH: '1' },
+            { timeoutMs: options.failingHealthTimeoutMs ?? 10_000 },
+          ),
+        );
+        outputs.push(result);
+        expect(result.status).toBe('rolled-back');
+        expect(result.error?.code).toBe('HEALTH_CHECK_FAILED');
+        expect(result.rollback?.status).toBe('succeeded');
+        expect(result.revision).toBe(secondRevision);
+        expect((await get(result.url!, '/.well-known/health')).status).toBe(200);
+      },
+      timeout,
+    );
 
-    it('a manual rollback restores the previous healthy revision', async () => {
-      const result = await deployer.rollback(spec(), { to: firstRevision! });
-      outputs.push(result);
-      expect(result.status).toBe('succeeded');
-      expect(result.revision).toBe(firstRevision);
-      expect((await get(result.url!, '/.well-known/health')).status).toBe(200);
-      const observed = await provider.observe(context(), target());
-      expect(observed?.revision).toBe(firstRevision);
-    }, timeout);
+    it(
+      'a manual rollback restores the previous healthy revision',
+      async () => {
+        const result = await deployer.rollback(spec(), { to: firstRevision! });
+        outputs.push(result);
+        expect(result.status).toBe('succeeded');
+        expect(result.revision).toBe(firstRevision);
+        expect((await get(result.url!, '/.well-known/health')).status).toBe(200);
+        const observed = await provider.observe(context(), target());
+        expect(observed?.revision).toBe(firstRevision);
+      },
+      timeout,
+    );
 
-    it('status and history tell what happened', async () => {
-      const status = await deployer.status(spec());
-      outputs.push(status);
-      expect(status.exists).toBe(true);
-      expect(status.revision).toBe(firstRevision);
-      expect(status.healthy).toBe(true);
-      const history = await deployer.history(spec());
-      outputs.push(history);
-      expect(history.map((entry) => `${entry.kind}:${entry.status}`)).toEqual([
-        'deploy:succeeded',
-        'deploy:succeeded',
-        'deploy:rolled-back',
-        'rollback:succeeded',
-      ]);
-      for (const entry of history) expect(entry.phases.length).toBeGreaterThan(0);
-    }, timeout);
+    it(
+      'status and history tell what happened',
+      async () => {
+        const status = await deployer.status(spec());
+        outputs.push(status);
+        expect(status.exists).toBe(true);
+        expect(status.revision).toBe(firstRevision);
+        expect(status.healthy).toBe(true);
+        const history = await deployer.history(spec());
+        outputs.push(history);
+        expect(history.map((entry) => `${entry.kind}:${entry.status}`)).toEqual([
+          'deploy:succeeded',
+          'deploy:succeeded',
+          'deploy:rolled-back',
+          'rollback:succeeded',
+        ]);
+        for (const entry of history) expect(entry.phases.length).toBeGreaterThan(0);
+      },
+      timeout,
+    );
 
-    it('down removes the service and every secret Berth owns', async () => {
-      const result = await deployer.down(spec());
-      outputs.push(result);
-      expect(result.status).toBe('destroyed');
-      expect(await provider.observe(context(), target())).toBeUndefined();
-      if (provider.secrets) expect(await provider.secrets.list(context(), target())).toEqual([]);
-      const again = await deployer.down(spec());
-      expect(again.status).toBe('noop');
-    }, timeout);
+    it(
+      'down removes the service and every secret Berth owns',
+      async () => {
+        const result = await deployer.down(spec());
+        outputs.push(result);
+        expect(result.status).toBe('destroyed');
+        expect(await provider.observe(context(), target())).toBeUndefined();
+        if (provider.secrets) expect(await provider.secrets.list(context(), target())).toEqual([]);
+        const again = await deployer.down(spec());
+        expect(again.status).toBe('noop');
+      },
+      timeout,
+    );
 
-    it('no secret value appears in any event, result, history, state or scanned file', async () => {
-      const values = [secretValue, ...(generatedValue ? [generatedValue] : [])];
-      const texts = [
-        JSON.stringify(events),
-        JSON.stringify(outputs),
-        JSON.stringify(await state.read(`${name}-dev`)),
-        ...((await options.filesToScan?.()) ?? []),
-      ];
-      expect(events.length).toBeGreaterThan(10);
-      for (const text of texts) for (const value of values) expect(text.includes(value)).toBe(false);
-      expect(outputs.every((output) => typeof output === 'object')).toBe(true);
-    }, timeout);
+    it(
+      'no secret value appears in any event, result, history, state or scanned file',
+      async () => {
+        const values = [secretValue, ...(generatedValue ? [generatedValue] : [])];
+        const texts = [
+          JSON.stringify(events),
+          JSON.stringify(outputs),
+          JSON.stringify(await state.read(`${name}-dev`)),
+          ...((await options.filesToScan?.()) ?? []),
+        ];
+        expect(events.length).toBeGreaterThan(10);
+        for (const text of texts) for (const value of values) expect(text.includes(value)).toBe(false);
+        expect(outputs.every((output) => typeof output === 'object')).toBe(true);
+      },
+      timeout,
+    );
   });
 }

@@ -27,15 +27,26 @@ export function memoryImageBuilder(): ImageBuilder & { builds: number; pushed: S
     try {
       files = await listFiles(request.context);
     } catch (error) {
-      throw new BerthError('IMAGE_BUILD_FAILED', `Cannot read build context ${request.context}`, { cause: error });
+      throw new BerthError('IMAGE_BUILD_FAILED', `Cannot read build context ${request.context}`, {
+        cause: error,
+      });
     }
-    for (const file of files) hash.update(file).update('\0').update(await readFile(join(request.context, file))).update('\0');
-    hash.update(JSON.stringify([request.dockerfile ?? 'Dockerfile', request.args ?? {}, request.platform ?? '']));
+    for (const file of files)
+      hash
+        .update(file)
+        .update('\0')
+        .update(await readFile(join(request.context, file)))
+        .update('\0');
+    hash.update(
+      JSON.stringify([request.dockerfile ?? 'Dockerfile', request.args ?? {}, request.platform ?? '']),
+    );
     return `sha256:${hash.digest('hex')}`;
   };
   const imageFor = (request: ImageBuildRequest, fingerprint: string, skipped: boolean): BuiltImage => {
     const digest = `sha256:${createHash('sha256').update(`image:${fingerprint}`).digest('hex')}`;
-    const repository = request.target ? `${request.target.registry}/${request.target.repository}` : `memory/${request.service.service}`;
+    const repository = request.target
+      ? `${request.target.registry}/${request.target.repository}`
+      : `memory/${request.service.service}`;
     return { ref: `${repository}@${digest}`, digest, tags: ['latest'], fingerprint, skipped };
   };
   const builder = {

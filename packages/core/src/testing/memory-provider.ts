@@ -10,10 +10,23 @@ import type {
   ServiceTarget,
   TrafficTarget,
 } from '../provider/provider.js';
-import { type RevisionBehaviour, type RevisionProgram, isCrashed, serveRevision, startLoopbackServer } from './revision-server.js';
+import {
+  isCrashed,
+  type RevisionBehaviour,
+  type RevisionProgram,
+  serveRevision,
+  startLoopbackServer,
+} from './revision-server.js';
 
 /** Provider methods that change something (the ones `plan` must never call). */
-export const WRITE_METHODS = ['apply', 'destroy', 'shiftTraffic', 'restoreRevision', 'secrets.upsert', 'secrets.delete'] as const;
+export const WRITE_METHODS = [
+  'apply',
+  'destroy',
+  'shiftTraffic',
+  'restoreRevision',
+  'secrets.upsert',
+  'secrets.delete',
+] as const;
 
 /** Fail a provider method on its nth call (1-based), `times` times in a row. */
 export interface MemoryFault {
@@ -69,7 +82,9 @@ function defaultBehaviour(desired: DesiredService, values: Record<string, string
   return {
     healthy: values.BERTH_TEST_FAIL_HEALTH !== '1',
     ...(crash ? { crashAfterMs: Number(crash) * 1000 } : {}),
-    ...(desired.env.BERTH_TEST_READY_AFTER_MS ? { readyAfterMs: Number(desired.env.BERTH_TEST_READY_AFTER_MS) } : {}),
+    ...(desired.env.BERTH_TEST_READY_AFTER_MS
+      ? { readyAfterMs: Number(desired.env.BERTH_TEST_READY_AFTER_MS) }
+      : {}),
   };
 }
 
@@ -78,8 +93,15 @@ function defaultBehaviour(desired: DesiredService, values: Record<string, string
  * 127.0.0.1 routing to its serving revision, so health verification does real HTTP. Supports fault
  * injection, unhealthy and crashing revisions, slow readiness, and verify-before-traffic.
  */
-export function memoryProvider(options: MemoryProviderOptions = {}): Provider & { cloud: MemoryCloud; close(): Promise<void> } {
-  const cloud: MemoryCloud = { services: new Map(), secrets: new Map(), calls: [], faults: [...(options.faults ?? [])] };
+export function memoryProvider(
+  options: MemoryProviderOptions = {},
+): Provider & { cloud: MemoryCloud; close(): Promise<void> } {
+  const cloud: MemoryCloud = {
+    services: new Map(),
+    secrets: new Map(),
+    calls: [],
+    faults: [...(options.faults ?? [])],
+  };
   const counts = new Map<string, number>();
 
   const call = (method: string, service?: string) => {
@@ -90,7 +112,12 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
       if (fault.method !== method) continue;
       const first = fault.nth ?? 1;
       if (count >= first && count < first + (fault.times ?? 1))
-        throw fault.error ?? new BerthError('PROVIDER_UNAVAILABLE', `Injected failure of ${method} (call ${count})`, { retryable: true });
+        throw (
+          fault.error ??
+          new BerthError('PROVIDER_UNAVAILABLE', `Injected failure of ${method} (call ${count})`, {
+            retryable: true,
+          })
+        );
     }
   };
 
@@ -99,14 +126,18 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
     return top ? service.revisions.get(top.revision) : undefined;
   };
 
-  const secretValues = (target: ServiceTarget, secrets: Record<string, SecretBinding>): Record<string, string> => {
+  const secretValues = (
+    target: ServiceTarget,
+    secrets: Record<string, SecretBinding>,
+  ): Record<string, string> => {
     const values: Record<string, string> = {};
     for (const [key, binding] of Object.entries(secrets)) {
       if (binding.value !== undefined) values[key] = binding.value;
       else {
         const version = Number(binding.ref?.split('/').at(-1));
         const stored = cloud.secrets.get(target.service)?.get(key)?.versions[version - 1];
-        if (stored === undefined) throw new BerthError('PROVIDER_NOT_FOUND', `Secret ${key} (${binding.ref}) does not exist`);
+        if (stored === undefined)
+          throw new BerthError('PROVIDER_NOT_FOUND', `Secret ${key} (${binding.ref}) does not exist`);
         values[key] = stored;
       }
     }
@@ -116,7 +147,13 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
   async function ensureService(target: ServiceTarget): Promise<MemoryService> {
     const existing = cloud.services.get(target.service);
     if (existing) return existing;
-    const service: MemoryService = { target, url: '', close: async () => {}, revisions: new Map(), traffic: [] };
+    const service: MemoryService = {
+      target,
+      url: '',
+      close: async () => {},
+      revisions: new Map(),
+      traffic: [],
+    };
     const server = await startLoopbackServer((request, response) => {
       const revision = servingRevision(service);
       if (!revision) {
@@ -137,12 +174,21 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
     const stripped = {
       ...desired,
       secrets: Object.fromEntries(
-        Object.entries(desired.secrets).map(([key, binding]) => [key, { fingerprint: binding.fingerprint, ...(binding.ref ? { ref: binding.ref } : {}) }]),
+        Object.entries(desired.secrets).map(([key, binding]) => [
+          key,
+          { fingerprint: binding.fingerprint, ...(binding.ref ? { ref: binding.ref } : {}) },
+        ]),
       ),
     };
     const revision: MemoryRevision = {
       desired: stripped,
-      program: { revision: desired.revision, healthPath: desired.healthPath, env: values, behaviour, startedAt: Date.now() },
+      program: {
+        revision: desired.revision,
+        healthPath: desired.healthPath,
+        env: values,
+        behaviour,
+        startedAt: Date.now(),
+      },
       createdAt: new Date().toISOString(),
     };
     service.revisions.set(desired.revision, revision);
@@ -166,7 +212,10 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
         port: desired.port,
         env: { ...desired.env },
         secrets: Object.fromEntries(
-          Object.entries(desired.secrets).map(([key, binding]) => [key, { fingerprint: binding.fingerprint, ...(binding.ref ? { ref: binding.ref } : {}) }]),
+          Object.entries(desired.secrets).map(([key, binding]) => [
+            key,
+            { fingerprint: binding.fingerprint, ...(binding.ref ? { ref: binding.ref } : {}) },
+          ]),
         ),
         resources: desired.resources,
         public: desired.public,
@@ -180,7 +229,9 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
       const revision = createRevision(service, desired);
       const hasTraffic = service.traffic.length > 0;
       if (options.verifyBeforeTraffic && hasTraffic) {
-        revision.candidate = await startLoopbackServer((request, response) => serveRevision(revision.program, request, response));
+        revision.candidate = await startLoopbackServer((request, response) =>
+          serveRevision(revision.program, request, response),
+        );
         return { revision: desired.revision, url: service.url, candidateUrl: revision.candidate.url };
       }
       service.traffic = [{ revision: desired.revision, percent: 100 }];
@@ -193,7 +244,12 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
       await service.close();
       for (const revision of service.revisions.values()) await revision.candidate?.close();
       cloud.services.delete(target.service);
-      return { removed: [target.service, ...[...service.revisions.keys()].map((revision) => `${target.service}/${revision}`)] };
+      return {
+        removed: [
+          target.service,
+          ...[...service.revisions.keys()].map((revision) => `${target.service}/${revision}`),
+        ],
+      };
     },
     ...(options.verifyBeforeTraffic
       ? {
@@ -201,7 +257,8 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
             call('shiftTraffic', target.service);
             const service = cloud.services.get(target.service);
             const revision = service?.revisions.get(revisionId);
-            if (!service || !revision) throw new BerthError('REVISION_NOT_FOUND', `No revision ${revisionId}`);
+            if (!service || !revision)
+              throw new BerthError('REVISION_NOT_FOUND', `No revision ${revisionId}`);
             service.traffic = [{ revision: revisionId, percent: 100 }];
             await revision.candidate?.close();
             delete revision.candidate;
@@ -263,7 +320,9 @@ export function memoryProvider(options: MemoryProviderOptions = {}): Provider & 
             },
             async list(_context, target) {
               call('secrets.list', target.service);
-              return [...(cloud.secrets.get(target.service) ?? new Map<string, MemorySecret>()).entries()].map(([key, secret]) => ({
+              return [
+                ...(cloud.secrets.get(target.service) ?? new Map<string, MemorySecret>()).entries(),
+              ].map(([key, secret]) => ({
                 key,
                 fingerprint: secret.fingerprint,
               }));

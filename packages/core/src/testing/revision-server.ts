@@ -31,7 +31,11 @@ export function isCrashed(program: RevisionProgram): boolean {
  * answers 200 JSON (500 when unhealthy); `/env/NAME` echoes a variable; `/agents/health` checks
  * `X-API-Key` against `SUPERVAIZER_API_KEY`.
  */
-export function serveRevision(program: RevisionProgram, request: IncomingMessage, response: ServerResponse): void {
+export function serveRevision(
+  program: RevisionProgram,
+  request: IncomingMessage,
+  response: ServerResponse,
+): void {
   if (isCrashed(program)) {
     request.socket.destroy();
     return;
@@ -42,19 +46,29 @@ export function serveRevision(program: RevisionProgram, request: IncomingMessage
     response.end(JSON.stringify(body));
   };
   if (path === program.healthPath) {
-    if (program.behaviour.readyAfterMs && Date.now() - program.startedAt < program.behaviour.readyAfterMs)
-      return send(503, { status: 'starting' });
-    return program.behaviour.healthy ? send(200, { status: 'ok', revision: program.revision }) : send(500, { status: 'failing' });
+    if (program.behaviour.readyAfterMs && Date.now() - program.startedAt < program.behaviour.readyAfterMs) {
+      send(503, { status: 'starting' });
+      return;
+    }
+    if (program.behaviour.healthy) send(200, { status: 'ok', revision: program.revision });
+    else send(500, { status: 'failing' });
+    return;
   }
   if (path.startsWith('/env/')) {
     const value = program.env[decodeURIComponent(path.slice(5))];
-    if (value === undefined) return send(404, { error: 'unset' });
+    if (value === undefined) {
+      send(404, { error: 'unset' });
+      return;
+    }
     response.writeHead(200, { 'content-type': 'text/plain' });
-    return void response.end(value);
+    response.end(value);
+    return;
   }
   if (path === '/agents/health') {
     const key = request.headers['x-api-key'];
-    return key && key === program.env.SUPERVAIZER_API_KEY ? send(200, { status: 'ok' }) : send(401, { error: 'bad api key' });
+    if (key && key === program.env.SUPERVAIZER_API_KEY) send(200, { status: 'ok' });
+    else send(401, { error: 'bad api key' });
+    return;
   }
   send(404, { error: 'not found' });
 }

@@ -8,7 +8,8 @@ export function spyProvider(provider: Provider): { provider: Provider; calls: st
       get(object, property, receiver) {
         const value = Reflect.get(object, property, receiver);
         if (typeof property !== 'string') return value;
-        if (property === 'secrets' && value && typeof value === 'object') return wrap(value as object, 'secrets.');
+        if (property === 'secrets' && value && typeof value === 'object')
+          return wrap(value as object, 'secrets.');
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
           calls.push(`${prefix}${property}`);
