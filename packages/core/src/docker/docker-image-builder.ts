@@ -1,0 +1,240 @@
+import type Dockerode from 'dockerode';
+import { ImageError } from '../errors/index.js';
+import type { Clock } from '../ports/clock.js';
+import type { BuiltImage, ImageBuilder, ImageBuildRequest, ImageTarget } from '../ports/image-builder.js';
+import type { ProviderContext } from '../provider/provider.js';
+import { type BuildContext, readBuildContext } from './build-context.js';
+import { fingerprintContext, fingerprintLabel, fingerprintTag } from './context-fingerprint.js';
+import { runDockerBuild } from './docker-build.js';
+import { checkDockerEngine, describeDockerEngine, dockerEngine } from './docker-engine.js';
+import { runDockerPush } from './docker-push.js';
+import { computeGitTag, fallbackTag } from './git-tag.js';
+import {
+  isDigestReference,
+  localRepositoryName,
+  parseImageReference,
+  sameRegistry,
+} from './image-reference.js';
+import { mapDockerError } from './map-docker-error.js';
+import { type FetchFunction, headManifestDigest } from './registry-digest.js';
+
+/** Options of `dockerImageBuilder`. */
+export interface DockerImageBuilderOptions {
+  /** The Docker Engine client. Default: `dockerEngine()` (`DOCKER_HOST`, else `/var/run/docker.sock`), created on first use. */
+  docker?: Dockerode;
+  /** Tag images with the git commit (short SHA, `-dirty` with uncommitted changes). Default true; false tags `latest`. */
+  git?: boolean;
+  /** Folder git runs in. Default: the build context. */
+  cwd?: string;
+  /** Platform to build for when neither the request nor the target names one, e.g. `linux/amd64`. */
+  platform?: string;
+  /** Let the engine pull newer base images while building. Default false: base images must be local. */
+  pull?: boolean;
+  /** Clock used to time builds and pushes in logs. Default: the run's clock. */
+  clock?: Clock;
+  /** `fetch` for registry manifest requests. Default: the global `fetch`. */
+  fetch?: FetchFunction;
+}
+
+interface PreparedBuild {
+  context: BuildContext;
+  platform?: string;
+  fingerprint: string;
+  fingerprintTag: string;
+}
+
+/**
+ * The `ImageBuilder` on the Docker Engine API. Builds the context (honouring `.dockerignore`),
+ * fingerprints it, and skips build and push when the fingerprint's image is already at the target
+ * (or in the local engine without a target). Pushes with the target's credentials and returns a
+ * digest reference, `registry/repository@sha256:…`. See docs/image-pipeline.md.
+ */
+export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): ImageBuilder {
+  let client: Dockerode | undefined;
+  const docker = (): Dockerode => {
+    client ??= options.docker ?? dockerEngine();
+    return client;
+  };
+
+  const prepare = async (request: ImageBuildRequest): Promise<PreparedBuild> => {
+    const context = await readBuildContext(request.context, request.dockerfile);
+    const platform = request.platform ?? request.target?.platform ?? options.platform;
+    const fingerprint = await fingerprintContext(context, {
+      ...(request.args ? { args: request.args } : {}),
+      ...(platform ? { platform } : {}),
+    });
+    return {
+      context,
+      ...(platform ? { platform } : {}),
+      fingerprint,
+      fingerprintTag: fingerprintTag(fingerprint),
+    };
+  };
+
+  const findLocalImage = async (fingerprint: string): Promise<string | undefined> => {
+    try {
+      const images = await docker().listImages({
+        filters: { label: [`${fingerprintLabel}=${fingerprint}`] },
+      });
+      return images.sort((left, right) => right.Created - left.Created)[0]?.Id;
+    } catch (error) {
+      throw mapDockerError(error, 'inspect', describeDockerEngine(docker()));
+    }
+  };
+
+  const findExisting = async (
+    request: ImageBuildRequest,
+    prepared: PreparedBuild,
+    context: ProviderContext,
+  ): Promise<BuiltImage | undefined> => {
+    const found = { tags: [prepared.fingerprintTag], fingerprint: prepared.fingerprint, skipped: true };
+    const target = request.target;
+    if (target) {
+      const digest = await headManifestDigest({
+        registry: target.registry,
+        repository: target.repository,
+        reference: prepared.fingerprintTag,
+        ...(target.credentials ? { credentials: target.credentials } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        signal: context.signal,
+      });
+      return digest
+        ? { ref: `${target.registry}/${target.repository}@${digest}`, digest, ...found }
+        : undefined;
+    }
+    const imageId = await findLocalImage(prepared.fingerprint);
+    return imageId ? { ref: imageId, digest: imageId, ...found } : undefined;
+  };
+
+  const tagImage = async (imageId: string, repo: string, tag: string): Promise<void> => {
+    try {
+      await docker().getImage(imageId).tag({ repo, tag });
+    } catch (error) {
+      throw mapDockerError(error, 'tag', describeDockerEngine(docker()));
+    }
+  };
+
+  const push = async (target: ImageTarget, tags: string[], context: ProviderContext): Promise<string> => {
+    const engine = describeDockerEngine(docker());
+    let digest: string | undefined;
+    // The fingerprint tag goes last: once it is in the registry, later runs skip this image.
+    for (const tag of tags)
+      digest = (await runDockerPush({ docker: docker(), engine, target, tag }, context)) ?? digest;
+    digest ??= await headManifestDigest({
+      registry: target.registry,
+      repository: target.repository,
+      reference: tags[tags.length - 1] ?? fallbackTag,
+      ...(target.credentials ? { credentials: target.credentials } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      signal: context.signal,
+    });
+    if (!digest) {
+      throw new ImageError(
+        'IMAGE_PUSH_FAILED',
+        `The push to ${target.registry}/${target.repository} reported no digest.`,
+        {
+          retryable: true,
+          details: { registry: target.registry, repository: target.repository },
+        },
+      );
+    }
+    return digest;
+  };
+
+  return {
+    async inspect(request, context) {
+      const prepared = await prepare(request);
+      const existing = await findExisting(request, prepared, context);
+      return { fingerprint: prepared.fingerprint, ...(existing ? { existing } : {}) };
+    },
+
+    async build(request, context) {
+      const clock = options.clock ?? context.clock;
+      const started = clock.now();
+      const prepared = await prepare(request);
+      const existing = await findExisting(request, prepared, context);
+      if (existing) {
+        context.log('info', `Image unchanged (${prepared.fingerprintTag}); build and push skipped.`, {
+          ref: existing.ref,
+        });
+        return existing;
+      }
+      const target = request.target;
+      const gitTag =
+        options.git === false ? fallbackTag : await computeGitTag(options.cwd ?? request.context);
+      const repo = target
+        ? `${target.registry}/${target.repository}`
+        : localRepositoryName(request.service.service);
+      // With a target, an image built earlier but never pushed (e.g. a refused login) needs no rebuild.
+      let imageId = target ? await findLocalImage(prepared.fingerprint) : undefined;
+      if (imageId) {
+        await tagImage(imageId, repo, prepared.fingerprintTag);
+      } else {
+        imageId = await runDockerBuild(
+          {
+            docker: docker(),
+            engine: describeDockerEngine(docker()),
+            context: prepared.context,
+            tag: `${repo}:${prepared.fingerprintTag}`,
+            labels: { [fingerprintLabel]: prepared.fingerprint },
+            ...(request.args ? { args: request.args } : {}),
+            ...(prepared.platform ? { platform: prepared.platform } : {}),
+            pull: options.pull ?? false,
+          },
+          context,
+        );
+        context.log('info', `Built ${repo}:${prepared.fingerprintTag} in ${clock.now() - started} ms.`, {
+          imageId,
+        });
+      }
+      await tagImage(imageId, repo, gitTag);
+      const tags = [gitTag, prepared.fingerprintTag];
+      const built = { tags, fingerprint: prepared.fingerprint, skipped: false };
+      if (!target) return { ref: imageId, digest: imageId, ...built };
+      const digest = await push(target, tags, context);
+      context.log('info', `Pushed ${repo} (${tags.join(', ')}) in ${clock.now() - started} ms.`, { digest });
+      return { ref: `${repo}@${digest}`, digest, ...built };
+    },
+
+    async resolve(ref, target, context) {
+      if (isDigestReference(ref)) return { ref, digest: ref.slice(ref.lastIndexOf('@') + 1) };
+      const parsed = parseImageReference(ref);
+      const fromRegistry = async () => {
+        try {
+          const credentials =
+            target && sameRegistry(target.registry, parsed.registry) ? target.credentials : undefined;
+          const digest = await headManifestDigest({
+            registry: parsed.registry,
+            repository: parsed.repository,
+            reference: parsed.tag ?? 'latest',
+            ...(credentials ? { credentials } : {}),
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+            signal: context.signal,
+          });
+          return digest ? { ref: `${parsed.registry}/${parsed.repository}@${digest}`, digest } : undefined;
+        } catch (error) {
+          context.log(
+            'warn',
+            `Could not resolve ${ref} in its registry: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          return undefined;
+        }
+      };
+      const fromEngine = async () => {
+        try {
+          const image = await docker().getImage(ref).inspect();
+          return { ref: image.Id, digest: image.Id };
+        } catch {
+          return undefined;
+        }
+      };
+      // A local deploy runs what the engine has; a remote one only what its registry has.
+      const resolved = target ? await fromRegistry() : ((await fromEngine()) ?? (await fromRegistry()));
+      return resolved ?? { ref };
+    },
+
+    async preflight() {
+      return [await checkDockerEngine(docker())];
+    },
+  };
+}
