@@ -110,6 +110,20 @@ describe('rollback policy', () => {
     expect(service.traffic).toEqual([{ revision: next.revision, percent: 100 }]);
   });
 
+  it('a revision that crashes after becoming healthy fails verification fast and is rolled back', async () => {
+    const { deployer } = setup();
+    const good = await deployer.up(spec());
+    const crashing = spec(
+      { BERTH_TEST_CRASH_AFTER_SECONDS: '0.3' },
+      { health: { timeoutMs: 30_000, intervalMs: 100, maxIntervalMs: 100, successThreshold: 20 } },
+    );
+    const result = await deployer.up(crashing);
+    expect(result.status).toBe('rolled-back');
+    expect(result.health?.reason).toBe('process-exited: the revision crashed');
+    expect(result.health?.attempts.some((attempt) => attempt.ok)).toBe(true);
+    expect(result.revision).toBe(good.revision);
+  });
+
   it('manual rollback goes to the previous healthy revision by default, or to a named one', async () => {
     const { deployer } = setup();
     const one = await deployer.up(spec({ V: '1' }));
