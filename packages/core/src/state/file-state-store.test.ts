@@ -139,6 +139,11 @@ describe('fileStateStore on disk', () => {
     expect(await readFile(join(repo, '.gitignore'), 'utf8')).toBe(
       'node_modules/\n# Berth deploy state (never holds secret values)\n/.deployment/\n',
     );
+    const covered = await temp();
+    await mkdir(join(covered, '.git'));
+    await writeFile(join(covered, '.gitignore'), '.deployment/\n');
+    await fileStateStore({ dir: join(covered, 'examples', 'app', '.deployment') }).write('app-dev', state());
+    expect(await readFile(join(covered, '.gitignore'), 'utf8')).toBe('.deployment/\n');
     const outside = await temp();
     await fileStateStore({ dir: join(outside, '.deployment') }).write('app-dev', state());
     await expect(readFile(join(outside, '.gitignore'), 'utf8')).rejects.toThrow();

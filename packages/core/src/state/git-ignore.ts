@@ -1,5 +1,5 @@
 import { appendFile, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 
 async function findGitRoot(start: string): Promise<string | undefined> {
   let folder = start;
