@@ -24,12 +24,10 @@ export async function ensureGitIgnored(dir: string): Promise<void> {
   const existing = await readFile(path, 'utf8').catch(() => '');
   const lines = existing.split(/\r?\n/).map((line) => line.trim());
   const bare = entry.slice(1);
-  if (
-    lines.some(
-      (line) => line === entry || line === bare || line === bare.slice(0, -1) || line === entry.slice(0, -1),
-    )
-  )
-    return;
+  // A slash-free pattern such as `.deployment/` matches the folder at any depth.
+  const name = basename(dir);
+  const patterns = [entry, bare, bare.slice(0, -1), entry.slice(0, -1), `${name}/`, name, `**/${name}/`, `**/${name}`];
+  if (lines.some((line) => patterns.includes(line))) return;
   const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
   await appendFile(path, `${prefix}# Berth deploy state (never holds secret values)\n${entry}\n`);
 }
