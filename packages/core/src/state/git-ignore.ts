@@ -26,7 +26,16 @@ export async function ensureGitIgnored(dir: string): Promise<void> {
   const bare = entry.slice(1);
   // A slash-free pattern such as `.deployment/` matches the folder at any depth.
   const name = basename(dir);
-  const patterns = [entry, bare, bare.slice(0, -1), entry.slice(0, -1), `${name}/`, name, `**/${name}/`, `**/${name}`];
+  const patterns = [
+    entry,
+    bare,
+    bare.slice(0, -1),
+    entry.slice(0, -1),
+    `${name}/`,
+    name,
+    `**/${name}/`,
+    `**/${name}`,
+  ];
   if (lines.some((line) => patterns.includes(line))) return;
   const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
   await appendFile(path, `${prefix}# Berth deploy state (never holds secret values)\n${entry}\n`);
