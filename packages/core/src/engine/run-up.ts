@@ -213,7 +213,7 @@ async function upLocked(
         generate: true,
       });
       const checks = [
-        ...((await provider.preflight?.(context, target)) ?? []),
+        ...((await provider.preflight?.(context, target, spec)) ?? []),
         ...('build' in spec.image ? ((await builder?.preflight?.(context)) ?? []) : []),
       ];
       const failed = checks.filter((check) => !check.ok);

@@ -6,6 +6,8 @@ export const errorCodes = {
   SPEC_INVALID: 'Fix the fields listed in `issues`; each names the field and what it accepts.',
   SECRET_SOURCE_MISSING:
     'Set the environment variable or create the file the secret reads from, or change its source.',
+  PROVIDER_OPTIONS_INVALID:
+    "Fix the provider's options named in `details.issues`; see the provider's page in docs/providers/.",
   PROVIDER_CONTRACT_INVALID:
     'The provider object does not follow `specificationVersion: "v1"`; see docs/writing-a-provider.md.',
   PREFLIGHT_FAILED: 'Fix the failed checks listed in `details.checks`; each has its own hint.',
@@ -47,6 +49,17 @@ export const errorCodes = {
   HOOK_FAILED: 'A hook failed; see `cause`. Change the hook or its `onFailure` policy.',
   DEPLOY_ABORTED: 'The run was aborted by its AbortSignal; run `up` again to converge.',
   DEPLOY_TIMEOUT: 'The run passed its `timeoutMs`; raise it, or look at the slow phase in `phases`.',
+  SSH_AUTH_FAILED:
+    'The SSH server refused the key: check the user, that the public key is in its authorized_keys, and the key file or agent you pass.',
+  SSH_HOST_KEY_MISMATCH:
+    "The SSH server's host key differs from the pinned one: verify the server's key out of band (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on it) before changing the pin.",
+  SSH_HOST_KEY_UNKNOWN:
+    "The SSH server's host key is not pinned: pass `hostKey: 'SHA256:…'`, a `knownHostsPath` that lists it, or `trustOnFirstUse: true` to record it once.",
+  SSH_UNREACHABLE:
+    'The SSH server did not answer: check the host, the port, the firewall and that sshd runs.',
+  SSH_COMMAND_FAILED: 'A command on the host failed; read `details.exitCode` and `details.stderr`.',
+  SSH_TRANSFER_FAILED:
+    'Copying files to the host failed; check free disk space and the permissions of the base folder on the host.',
 } as const;
 
 /** A stable error code; see `docs/errors.md`. */

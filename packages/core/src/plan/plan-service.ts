@@ -39,8 +39,9 @@ function flattenDesired(desired: DesiredForPlan): Flat {
 function flattenObserved(observed: ObservedService, desired: DesiredForPlan): Flat {
   const flat: Flat = new Map();
   // Compare by digest when both sides know one; else by reference.
-  const observedImage =
-    desired.image.digest && observed.image?.digest ? observed.image.digest : imageIdentity(observed.image);
+  const observedImage = desired.image.digest
+    ? (observed.image?.digest ?? observed.image?.ref ?? null)
+    : (observed.image?.ref ?? observed.image?.digest ?? null);
   flat.set('image', observedImage);
   if (observed.port !== undefined) flat.set('port', observed.port);
   if (observed.public !== undefined) flat.set('public', observed.public);

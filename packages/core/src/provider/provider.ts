@@ -190,7 +190,8 @@ export interface Provider {
   /** Extra validation rules (name length, characters, supported sizes). Pure. */
   validateSpec?(spec: ServiceSpec): ValidationIssue[];
   /** Credentials, permissions, APIs enabled… each failure with a hint. */
-  preflight?(context: ProviderContext, target: ServiceTarget): Promise<PreflightCheck[]>;
+  /** `spec` is given by the engine (absent when a caller checks a target alone). */
+  preflight?(context: ProviderContext, target: ServiceTarget, spec?: ServiceSpec): Promise<PreflightCheck[]>;
   /** Where images for this service must be pushed, with which credentials. Absent: images stay local. */
   imageTarget?(context: ProviderContext, target: ServiceTarget): Promise<ImageTarget | undefined>;
   /** A builder that runs where the provider runs (e.g. a remote engine); overridden by the deployer's. */

@@ -1,0 +1,65 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { BerthError } from '@berth/core';
+import { z } from 'zod';
+
+/** Options shared by every host provider (local Docker today, SSH hosts later). */
+export const hostOptionsSchema = z.strictObject({
+  /** Host address the service port is published on. Default `127.0.0.1` (reachable from this machine only). */
+  bindAddress: z
+    .union([z.ipv4(), z.ipv6()], { message: 'must be an IP address such as 127.0.0.1 or 0.0.0.0' })
+    .default('127.0.0.1'),
+  /** Host port of the service. Default: the spec's `port`. */
+  hostPort: z.number().int().min(1).max(65535, { message: 'must be a TCP port (1–65535)' }).optional(),
+  /** Docker restart policy of the running revision. Default `unless-stopped`. */
+  restartPolicy: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).default('unless-stopped'),
+  /** Stopped revision containers kept for rollback; older ones are removed after a deploy. Default 5. */
+  keepRevisions: z.number().int().min(1, { message: 'must be at least 1 (the rollback target)' }).default(5),
+  /** Folder of the local secret store; each service gets a sub-folder. Default `~/.berth/secrets`. */
+  secretsDir: z.string().min(1).optional(),
+  /**
+   * A registry to push built images to and pull them from. Without one, images stay in the local
+   * engine and are run by their image ID.
+   */
+  registry: z
+    .strictObject({
+      /** Registry host, e.g. `127.0.0.1:5000`. */
+      host: z.string().min(1, { message: 'must be a registry host such as 127.0.0.1:5000' }),
+      username: z.string().min(1),
+      password: z.string().min(1),
+    })
+    .optional(),
+  /** Seconds a container gets to stop before it is killed. Default 10. */
+  stopTimeoutSeconds: z.number().int().min(0).default(10),
+});
+
+/** Host provider options as a caller writes them. */
+export type HostOptionsInput = z.input<typeof hostOptionsSchema>;
+/** Host provider options with defaults filled in. */
+export type HostOptions = z.output<typeof hostOptionsSchema> & { secretsDir: string };
+
+/** The default secret store folder: `~/.berth/secrets`. */
+export function defaultSecretsDir(home: string = homedir()): string {
+  return join(home, '.berth', 'secrets');
+}
+
+/**
+ * Validate provider options before any I/O. Throws `PROVIDER_OPTIONS_INVALID` naming each rejected option;
+ * the registry password never appears in the message.
+ */
+export function parseHostOptions(input: unknown, providerName: string): HostOptions {
+  const result = hostOptionsSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({
+      path: `options.${issue.path.join('.')}`,
+      message: issue.message,
+      hint: `Fix the \`${issue.path.join('.')}\` option of ${providerName}(); see docs/providers/local-docker.md.`,
+    }));
+    throw new BerthError(
+      'PROVIDER_OPTIONS_INVALID',
+      `Invalid ${providerName}() options: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      { hint: issues.map((issue) => issue.hint).join(' '), details: { issues } },
+    );
+  }
+  return { ...result.data, secretsDir: result.data.secretsDir ?? defaultSecretsDir() };
+}

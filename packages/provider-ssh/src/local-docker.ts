@@ -1,0 +1,47 @@
+import type { ImageBuilder, Provider } from '@berth/core';
+import Docker from 'dockerode';
+import { dockerTransport } from './docker-transport.js';
+import { type HostOptionsInput, parseHostOptions } from './host-options.js';
+import { hostProvider } from './host-provider.js';
+import { localSecretStore } from './local-secret-store.js';
+
+/** Options of `localDocker()`: the host options, plus how to reach the engine. */
+export interface LocalDockerOptions extends HostOptionsInput {
+  /** A Dockerode client. Default: `new Docker(dockerOptions)`, which honours DOCKER_HOST. */
+  docker?: Docker;
+  /** Connection options for the default client, e.g. `{ socketPath: '/var/run/docker.sock' }`. */
+  dockerOptions?: Docker.DockerOptions;
+  /** An image builder running on this engine (e.g. `dockerImageBuilder()`); the deployer's wins. */
+  imageBuilder?: ImageBuilder;
+}
+
+function describeEngine(options: Docker.DockerOptions | undefined): string {
+  if (options?.socketPath) return `local Docker engine (unix://${options.socketPath})`;
+  if (options?.host)
+    return `Docker engine (${options.protocol ?? 'http'}://${options.host}:${options.port ?? 2375})`;
+  return `local Docker engine (${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'})`;
+}
+
+/**
+ * Deploy to the Docker engine of this machine: each revision is a container named
+ * `berth-<service>-<revision>`, published on 127.0.0.1, with earlier revisions kept stopped for
+ * rollback and secrets in a local store (`~/.berth/secrets/<service>/`).
+ *
+ * ```ts
+ * const deployer = createDeployer({ provider: localDocker({ hostPort: 8080 }) });
+ * ```
+ */
+export function localDocker(options: LocalDockerOptions = {}): Provider {
+  const { docker, dockerOptions, imageBuilder, ...hostInput } = options;
+  const parsed = parseHostOptions(hostInput, 'localDocker');
+  const transport = dockerTransport(docker ?? new Docker(dockerOptions), {
+    description: describeEngine(dockerOptions),
+  });
+  return hostProvider({
+    name: 'local-docker',
+    transport,
+    options: parsed,
+    secrets: localSecretStore({ directory: parsed.secretsDir, keepVersions: parsed.keepRevisions + 1 }),
+    ...(imageBuilder ? { imageBuilder } : {}),
+  });
+}
