@@ -73,7 +73,14 @@ describe('abort and timeout', () => {
 
 describe('promote', () => {
   it('deploys to prod the exact digest verified in dev', async () => {
-    const { deployer } = setup();
+    const provider = memoryProvider();
+    providers.push(provider);
+    const events: { service: string; type: string }[] = [];
+    const deployer = createDeployer({
+      provider,
+      state: memoryStateStore(),
+      onEvent: (event) => events.push(event),
+    });
     const dev = await deployer.up(spec());
     const prod = await deployer.promote(spec(), { from: 'dev', to: 'prod' });
     expect(prod.status).toBe('succeeded');
@@ -81,6 +88,8 @@ describe('promote', () => {
     expect(prod.image?.digest).toBe(dev.image?.digest);
     const history = await deployer.history({ ...spec(), environment: 'prod' });
     expect(history.at(-1)).toMatchObject({ kind: 'promotion', promotedFrom: 'dev', verified: true });
+    const promotionEvents = events.filter((event) => event.type === 'phase-start').slice(-5);
+    expect(new Set(promotionEvents.map((event) => event.service))).toEqual(new Set(['app-prod']));
   });
 
   it('refuses when the source has nothing verified, or is running something else', async () => {

@@ -12,7 +12,7 @@ import type { BerthEvent } from './events.js';
 import type { Hook } from './hooks.js';
 import { defaultSecretSources, type SecretSources } from './resolve-secrets.js';
 import type { DeployResult, DownResult, StatusResult } from './result.js';
-import { createRunContext, type RunContext } from './run-context.js';
+import { createRunContext, type RunContext, redactedError } from './run-context.js';
 import { type DownOptions, runDown } from './run-down.js';
 import { runPlan } from './run-plan.js';
 import { type PromoteOptions, runPromote } from './run-promote.js';
@@ -61,6 +61,8 @@ export interface Deployer {
   /** Deploy to `to` the exact image live and verified in `from`. */
   promote(spec: unknown, options: PromoteOptions): Promise<DeployResult>;
   readonly provider: Provider;
+  /** Release the provider's resources (connections); call it when done with the deployer. */
+  close(): Promise<void>;
 }
 
 function targetGuess(spec: unknown) {
@@ -106,7 +108,12 @@ export function createDeployer(options: DeployerOptions): Deployer {
   };
   return {
     provider: options.provider,
-    plan: (spec) => withRun(spec, {}, (run) => runPlan(deps, run, spec)),
+    plan: (spec) =>
+      withRun(spec, {}, (run) =>
+        runPlan(deps, run, spec).catch((error: unknown) => {
+          throw redactedError(run, error);
+        }),
+      ),
     up: (spec, upOptions = {}) => withRun(spec, upOptions, (run) => runUp(deps, run, spec, upOptions)),
     status: (spec, statusOptions = {}) =>
       withRun(spec, {}, (run) => runStatus(deps, run, spec, statusOptions)),
@@ -116,6 +123,9 @@ export function createDeployer(options: DeployerOptions): Deployer {
       withRun(spec, rollbackOptions, (run) => runRollback(deps, run, spec, rollbackOptions)),
     promote: (spec, promoteOptions) =>
       withRun(spec, promoteOptions, (run) => runPromote(deps, run, spec, promoteOptions)),
+    close: async () => {
+      await options.provider.close?.();
+    },
     history: async (spec) => {
       const valid = validateSpec(spec);
       return (await deps.state.read(serviceNameOf(valid)))?.history ?? [];

@@ -51,7 +51,8 @@ export type BerthEventInput = BerthEvent extends infer Event
 /** Numbers, stamps, redacts and delivers events. A listener that throws never breaks the run. */
 export function createEmitter(options: {
   runId: string;
-  service: string;
+  /** The service, read at each event (a run learns its real target after validation). */
+  service: () => string;
   clock: Clock;
   redactor: Redactor;
   onEvent?: (event: BerthEvent) => void;
@@ -64,7 +65,7 @@ export function createEmitter(options: {
       sequence,
       timestamp: new Date(options.clock.now()).toISOString(),
       runId: options.runId,
-      service: options.service,
+      service: options.service(),
       ...input,
     }) as BerthEvent;
     try {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { BerthError, ValidationError, type ValidationIssue } from '../errors/index.js';
+import { BerthError, type ValidationIssue } from '../errors/index.js';
 import type { Provider, ProviderContext, ServiceTarget } from '../provider/provider.js';
 import { fingerprintSecret } from '../secrets/fingerprint.js';
 import { type GeneratedSecretKind, generateSecret } from '../secrets/generate-secret.js';
@@ -80,7 +80,12 @@ export async function resolveSecrets(input: {
       if (existing !== undefined)
         secret = { key, value: existing, generated: true, existing: true, kind: source.generate };
       else if (input.generate)
-        secret = { key, value: generateSecret(source.generate), generated: true, kind: source.generate };
+        secret = {
+          key,
+          value: await generateSecret(source.generate),
+          generated: true,
+          kind: source.generate,
+        };
       else secret = { key, generated: true, kind: source.generate };
     }
     if (secret.value !== undefined) {
@@ -90,7 +95,11 @@ export async function resolveSecrets(input: {
     resolved.push(secret);
   }
   if (issues.length > 0)
-    throw new ValidationError(issues, { hint: issues.map((issue) => issue.hint).join(' ') });
+    throw new BerthError(
+      'SECRET_SOURCE_MISSING',
+      `Secret sources missing: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      { hint: issues.map((issue) => issue.hint).join(' '), details: { issues } },
+    );
   return resolved;
 }
 
@@ -98,14 +107,7 @@ export async function resolveSecrets(input: {
 export function maskSecretValue(value: string | undefined): string {
   if (value === undefined) return '******';
   if (value.startsWith('-----BEGIN')) return `-----BEGIN …(${value.length} chars, PEM)`;
+  // Short values are shown without a prefix: four characters would give away too much of them.
+  if (value.length < 16) return `******(${value.length} chars)`;
   return `${value.slice(0, 4)}…(${value.length} chars)`;
-}
-
-/** Throw when a secret needed now has no value. */
-export function requireSecretValue(secret: ResolvedSecret): string {
-  if (secret.value === undefined)
-    throw new BerthError('SECRET_SOURCE_MISSING', `Secret ${secret.key} has no value`, {
-      hint: 'Generated secrets are read back from the provider store; check that the provider supports reading them.',
-    });
-  return secret.value;
 }

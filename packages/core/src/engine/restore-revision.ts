@@ -67,15 +67,11 @@ export async function restoreAndVerify(
   try {
     await runPhase(run, 'rollback', async () => {
       const context = providerContextFor(run, 'rollback');
+      // Records never hold secret values; a provider without a store gets today's values back.
+      const desired = withSecretValues(record.desired, input.secretValues, !provider.secrets);
       applied = provider.restoreRevision
-        ? await provider.restoreRevision(context, run.target, record)
-        : await provider.apply(
-            context,
-            withSecretValues(record.desired, input.secretValues, !provider.secrets),
-            {
-              reason: 'rollback',
-            },
-          );
+        ? await provider.restoreRevision(context, run.target, { ...record, desired })
+        : await provider.apply(context, desired, { reason: 'rollback' });
       if (provider.waitReady) applied = await provider.waitReady(context, run.target, applied);
       const url = applied.url ?? record.url;
       if (!url)

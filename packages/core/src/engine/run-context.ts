@@ -48,6 +48,7 @@ export function createRunContext(options: {
 }): RunContext {
   const runId = randomUUID();
   const redactor = options.redactor ?? new Redactor();
+  const holder: { target: ServiceTarget } = { target: options.target };
   const controller = new AbortController();
   let timedOut = false;
   const timer =
@@ -64,14 +65,19 @@ export function createRunContext(options: {
     controller.abort(new AbortError('DEPLOY_ABORTED', 'The run was aborted by its AbortSignal'));
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
-  return {
+  const run: RunContext = {
     runId,
-    target: options.target,
+    get target() {
+      return holder.target;
+    },
+    set target(target: ServiceTarget) {
+      holder.target = target;
+    },
     clock: options.clock,
     redactor,
     emit: createEmitter({
       runId,
-      service: options.target.service,
+      service: () => holder.target.service,
       clock: options.clock,
       redactor,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -86,6 +92,19 @@ export function createRunContext(options: {
       options.signal?.removeEventListener('abort', onAbort);
     },
   };
+  return run;
+}
+
+/** A copy of `error` whose message, hint and details carry no registered secret value. */
+export function redactedError(run: RunContext, error: unknown): BerthError {
+  const berthError = toBerthError(error);
+  const clean = run.redactor.value(berthError.toJSON());
+  if (clean.message === berthError.message && clean.hint === berthError.hint) return berthError;
+  return new BerthError(clean.code, clean.message, {
+    hint: clean.hint,
+    retryable: clean.retryable,
+    ...(clean.details ? { details: clean.details } : {}),
+  });
 }
 
 /** Throw the run's abort error when it was aborted or timed out: called at safe points. */
@@ -113,8 +132,13 @@ export function providerContextFor(run: RunContext, phase: PhaseName): ProviderC
 }
 
 /** Run one timed phase: abort check, hooks, events, and a `PhaseRecord`. */
-export async function runPhase<T>(run: RunContext, name: PhaseName, body: () => Promise<T>): Promise<T> {
-  checkAborted(run);
+export async function runPhase<T>(
+  run: RunContext,
+  name: PhaseName,
+  body: () => Promise<T>,
+  options: { evenIfAborted?: boolean } = {},
+): Promise<T> {
+  if (!options.evenIfAborted) checkAborted(run);
   const started = run.clock.now();
   run.emit({ type: 'phase-start', phase: name });
   const finish = (status: PhaseRecord['status'], error?: BerthError) => {

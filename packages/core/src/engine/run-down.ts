@@ -16,6 +16,8 @@ export interface DownOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   takeoverStaleLock?: boolean;
+  /** Also delete the service's state and history (the audit trail). Default false: kept. */
+  forgetState?: boolean;
 }
 
 /** `down`: destroy the service and the secrets Berth owns; record it in history. */
@@ -65,6 +67,7 @@ export async function runDown(
         });
         await runPhase(run, 'record', () => recordRun(deps.state, run.redactor, state, entry, undefined));
       }
+      if (options.forgetState && deps.state.remove) await deps.state.remove(run.target.service);
       return run.redactor.value({ status, service, removed, deletedSecrets, phases: run.phases });
     });
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { Plan } from '../plan/plan.js';
 import { planService } from '../plan/plan-service.js';
-import { newFingerprintKey } from '../secrets/fingerprint.js';
+import { planningFingerprintKey } from '../secrets/fingerprint.js';
 import { serviceNameOf } from '../spec/service-spec.js';
 import { desiredForPlan } from './desired-service.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -15,7 +15,7 @@ import { validateForProvider } from './run-up.js';
  * lock, generates nothing, builds nothing and writes nothing.
  */
 export async function runPlan(deps: EngineDeps, run: RunContext, input: unknown): Promise<Plan> {
-  const spec = validateForProvider(deps, input);
+  const spec = validateForProvider(deps, input, { needsImage: true });
   const target = { service: serviceNameOf(spec), name: spec.name, environment: spec.environment };
   run.target = target;
   const context = providerContextFor(run, 'plan');
@@ -27,7 +27,7 @@ export async function runPlan(deps: EngineDeps, run: RunContext, input: unknown)
     target,
     sources: deps.secretSources,
     redactor: run.redactor,
-    fingerprintKey: state?.fingerprintKey ?? newFingerprintKey(),
+    fingerprintKey: state?.fingerprintKey ?? planningFingerprintKey(target.service),
     generate: false,
   });
   const image = await resolveImage({

@@ -20,8 +20,10 @@ export interface PromoteOptions extends UpOptions {
 export function digestReference(image: { ref: string; digest?: string }): string | undefined {
   if (digestOf(image.ref)) return image.ref;
   if (!image.digest) return undefined;
+  // A local image ID (`sha256:…`) is itself immutable.
+  if (image.ref === image.digest || image.ref.startsWith('sha256:')) return image.ref;
   const withoutTag = image.ref.replace(/:[^/:@]+$/, '');
-  return image.digest === image.ref || !image.ref.includes('/') ? image.ref : `${withoutTag}@${image.digest}`;
+  return `${withoutTag}@${image.digest}`;
 }
 
 /**
@@ -43,7 +45,11 @@ export async function runPromote(
       error: new BerthError('PROMOTION_SOURCE_NOT_HEALTHY', message).toJSON(),
     });
   try {
-    const base = validateForProvider(deps, { ...(input as object), environment: options.from });
+    const base = validateForProvider(
+      deps,
+      { ...(input as object), environment: options.from },
+      { needsImage: false },
+    );
     const source = { service: serviceNameOf(base), name: base.name, environment: options.from };
     run.target = source;
     const state = await deps.state.read(source.service);

@@ -47,19 +47,35 @@ function generatedSecretsNeedAStore(provider: string) {
       .filter(([, source]) => 'generate' in source)
       .map(([key]) => ({
         path: `secrets.${key}.generate`,
-        message: `provider ${provider} has no secret store to keep a generated value`,
+        message: `provider ${provider} has no secret store it can read a generated value back from`,
         hint: 'Give the value with fromEnv or fromFile, or use a provider with a secret store.',
       }));
 }
 
-/** Validate the spec, including the provider's rules and the image builder's presence. */
-export function validateForProvider(deps: EngineDeps, input: unknown): ServiceSpec {
+/**
+ * Validate the spec, including the provider's rules. `needsImage` (up, plan, promote) also requires an
+ * image builder for `{ build }` specs; down, rollback and status never build.
+ */
+export function validateForProvider(
+  deps: EngineDeps,
+  input: unknown,
+  options: { needsImage?: boolean } = {},
+): ServiceSpec {
   const rules = deps.provider.validateSpec ? [deps.provider.validateSpec.bind(deps.provider)] : [];
-  if (!deps.provider.secrets) rules.push(generatedSecretsNeedAStore(deps.provider.name));
+  if (!deps.provider.secrets?.read) rules.push(generatedSecretsNeedAStore(deps.provider.name));
   const spec = validateSpec(input, rules);
-  if ('build' in spec.image && !deps.imageBuilder && !deps.provider.imageBuilder)
+  if (options.needsImage && 'build' in spec.image && !deps.imageBuilder && !deps.provider.imageBuilder)
     throw new BerthError('IMAGE_BUILDER_MISSING', 'The spec builds an image but no image builder was given');
   return spec;
+}
+
+/** A state write failed after the service changed: say so loudly, keep the run's own outcome. */
+function warnNotRecorded(run: RunContext, error: unknown): void {
+  run.emit({
+    type: 'log',
+    level: 'error',
+    message: `The outcome of this run could not be recorded in the state store: ${toBerthError(error).message}`,
+  });
 }
 
 function failedResult(run: RunContext, error: unknown, extra: Partial<DeployResult> = {}): DeployResult {
@@ -149,7 +165,9 @@ export async function runUp(
   const startedAt = run.clock.now();
   let spec: ServiceSpec;
   try {
-    spec = await runPhase(run, 'validate', async () => validateForProvider(deps, input));
+    spec = await runPhase(run, 'validate', async () =>
+      validateForProvider(deps, input, { needsImage: true }),
+    );
   } catch (error) {
     return failedResult(run, error);
   }
@@ -176,6 +194,7 @@ async function upLocked(
   let plan: Plan | undefined;
   let observed: ObservedService | undefined;
   const kind = internals.kind ?? 'deploy';
+  let sequence = state.revisionCounter;
   const recordFailure = async (
     error: unknown,
     current: CurrentState | undefined | 'keep',
@@ -190,7 +209,9 @@ async function upLocked(
       ...(internals.promotedFrom ? { promotedFrom: internals.promotedFrom } : {}),
       error: berthError.toJSON(),
     });
-    await recordRun(deps.state, run.redactor, state, entry, current).catch(() => {});
+    await recordRun(deps.state, run.redactor, { ...state, revisionCounter: sequence }, entry, current).catch(
+      (error: unknown) => warnNotRecorded(run, error),
+    );
     return failedResult(run, berthError, {
       ...(plan ? { plan } : {}),
       ...(image ? { image } : {}),
@@ -202,20 +223,23 @@ async function upLocked(
   try {
     await runPhase(run, 'preflight', async () => {
       const context = providerContextFor(run, 'preflight');
-      secrets = await resolveSecrets({
-        spec,
-        provider,
-        context,
-        target,
-        sources: deps.secretSources,
-        redactor: run.redactor,
-        fingerprintKey: state.fingerprintKey,
-        generate: true,
-      });
-      const checks = [
-        ...((await provider.preflight?.(context, target, spec)) ?? []),
-        ...('build' in spec.image ? ((await builder?.preflight?.(context)) ?? []) : []),
-      ];
+      // Independent reads (and key generation off the main thread) run side by side.
+      const [resolved, providerChecks, builderChecks] = await Promise.all([
+        resolveSecrets({
+          spec,
+          provider,
+          context,
+          target,
+          sources: deps.secretSources,
+          redactor: run.redactor,
+          fingerprintKey: state.fingerprintKey,
+          generate: true,
+        }),
+        provider.preflight?.(context, target, spec),
+        'build' in spec.image ? builder?.preflight?.(context) : undefined,
+      ]);
+      secrets = resolved;
+      const checks = [...(providerChecks ?? []), ...(builderChecks ?? [])];
       const failed = checks.filter((check) => !check.ok);
       if (failed.length > 0)
         throw new BerthError(
@@ -293,7 +317,7 @@ async function upLocked(
       });
   }
 
-  let sequence = Math.max(
+  sequence = Math.max(
     state.revisionCounter,
     revisionSequence(observed?.revision),
     revisionSequence(state.current?.revision),
@@ -409,7 +433,8 @@ async function upLocked(
       state,
       failure,
       failedRevision: desired?.revision,
-      failedRecord: desired && outcome ? currentFrom(run, desired, outcome, false, url).record : undefined,
+      failedRecord:
+        desired && outcome ? currentFrom(run, desired, outcome, false, url ?? outcome.url).record : undefined,
       checks,
       secretValues,
       startedAt,
@@ -434,8 +459,12 @@ async function upLocked(
     record: current.record,
     ...(internals.promotedFrom ? { promotedFrom: internals.promotedFrom } : {}),
   });
-  await runPhase(run, 'record', () =>
-    recordRun(deps.state, run.redactor, { ...state, revisionCounter: sequence }, entry, current),
+  // The new revision is live and verified: record it even if the run was aborted a moment ago.
+  await runPhase(
+    run,
+    'record',
+    () => recordRun(deps.state, run.redactor, { ...state, revisionCounter: sequence }, entry, current),
+    { evenIfAborted: true },
   );
   return run.redactor.value({
     status: 'succeeded',
@@ -513,9 +542,19 @@ async function rollBackAfterFailure(
     ...(input.promotedFrom ? { promotedFrom: input.promotedFrom } : {}),
     error: input.failure.toJSON(),
   });
-  await runPhase(run, 'record', () =>
-    recordRun(deps.state, run.redactor, { ...input.state, revisionCounter: input.sequence }, entry, current),
-  ).catch(() => {});
+  await runPhase(
+    run,
+    'record',
+    () =>
+      recordRun(
+        deps.state,
+        run.redactor,
+        { ...input.state, revisionCounter: input.sequence },
+        entry,
+        current,
+      ),
+    { evenIfAborted: true },
+  ).catch((error: unknown) => warnNotRecorded(run, error));
   const serving = current === 'keep' ? undefined : current;
   return run.redactor.value({
     status,

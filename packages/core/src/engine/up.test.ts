@@ -115,6 +115,22 @@ describe('up', () => {
     expect(imageBuilder.builds).toBe(2);
   });
 
+  it('plans a service never deployed the same way twice, byte for byte', async () => {
+    const { deployer } = setup();
+    const withSecret = spec({}, { secrets: { TOKEN: { value: 'a-token-value-123456' } } });
+    expect(JSON.stringify(await deployer.plan(withSecret))).toBe(
+      JSON.stringify(await deployer.plan(withSecret)),
+    );
+  });
+
+  it('masks short secret values without showing any of their characters', async () => {
+    const { deployer } = setup();
+    const result = await deployer.up(
+      spec({}, { secrets: { PIN: { value: 'abc1' }, LONG: { value: 'long-secret-value-0123' } } }),
+    );
+    expect(result.secrets).toEqual({ PIN: '******(4 chars)', LONG: 'long…(22 chars)' });
+  });
+
   it('refuses a build spec without an image builder, before anything runs', async () => {
     const { deployer, provider } = setup();
     const result = await deployer.up({ ...spec(), image: { build: { context: '.' } } });
@@ -123,6 +139,19 @@ describe('up', () => {
       hint: expect.stringContaining('@berth/core/docker'),
     });
     expect(provider.cloud.calls).toEqual([]);
+    const status = await deployer.status({ ...spec(), image: { build: { context: '.' } } });
+    expect(status.exists).toBe(false);
+    expect((await deployer.down({ ...spec(), image: { build: { context: '.' } } })).status).toBe('noop');
+  });
+
+  it('down can forget the state, and close releases the provider', async () => {
+    const { deployer, state, provider } = setup();
+    await deployer.up(spec());
+    expect((await deployer.down(spec(), { forgetState: true })).status).toBe('destroyed');
+    expect(await state.read('app-dev')).toBeUndefined();
+    await deployer.up(spec());
+    await deployer.close();
+    expect(provider.cloud.services.size).toBe(0);
   });
 
   it('rejects bad input with the field and a fix, touching nothing', async () => {
@@ -138,6 +167,7 @@ describe('up', () => {
     expect(provider.cloud.calls).toEqual([]);
     expect(state.snapshot()).toEqual({});
     const missingEnv = await deployer.up(spec({}, { secrets: { K: { fromEnv: 'BERTH_TEST_UNSET_VAR' } } }));
+    expect(missingEnv.error?.code).toBe('SECRET_SOURCE_MISSING');
     expect(missingEnv.error?.details?.issues).toEqual([
       expect.objectContaining({
         path: 'secrets.K.fromEnv',

@@ -218,7 +218,7 @@ export interface Provider {
     target: ServiceTarget,
     revision: string,
   ): Promise<RevisionLiveness>;
-  /** Clean up after a run (close connections). */
+  /** Release resources such as connections. Called by `deployer.close()`, never by a run. */
   close?(): Promise<void>;
 }
 

@@ -1,8 +1,16 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /** A new random fingerprint key (base64url). Stored in state; it is not a secret value. */
 export function newFingerprintKey(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/**
+ * A key for planning a service that has no state yet: derived from its name, so that two plans of the
+ * same inputs are byte-identical. Never stored; the first deploy stores a random key.
+ */
+export function planningFingerprintKey(service: string): string {
+  return createHash('sha256').update(`berth-plan-fingerprint:${service}`).digest('base64url');
 }
 
 /**

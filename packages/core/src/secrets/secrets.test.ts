@@ -5,8 +5,8 @@ import { generateSecret } from './generate-secret.js';
 import { REDACTED, Redactor } from './redactor.js';
 
 describe('generateSecret', () => {
-  it('makes URL-safe API keys of 256 bits, different every time', () => {
-    const keys = new Set(Array.from({ length: 50 }, () => generateSecret('api-key')));
+  it('makes URL-safe API keys of 256 bits, different every time', async () => {
+    const keys = new Set(await Promise.all(Array.from({ length: 50 }, () => generateSecret('api-key'))));
     expect(keys.size).toBe(50);
     for (const key of keys) {
       expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -14,8 +14,8 @@ describe('generateSecret', () => {
     }
   });
 
-  it('makes a 2048-bit RSA private key in PEM that node:crypto can load', () => {
-    const pem = generateSecret('rsa-private-key');
+  it('makes a 2048-bit RSA private key in PEM that node:crypto can load', async () => {
+    const pem = await generateSecret('rsa-private-key');
     expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     const key = createPrivateKey(pem);
     expect(key.asymmetricKeyType).toBe('rsa');
@@ -50,9 +50,9 @@ describe('Redactor', () => {
     });
   });
 
-  it('redacts multi-line secrets whole, line by line, and JSON-escaped', () => {
+  it('redacts multi-line secrets whole, line by line, and JSON-escaped', async () => {
     const redactor = new Redactor();
-    const pem = generateSecret('rsa-private-key');
+    const pem = await generateSecret('rsa-private-key');
     redactor.add(pem);
     const line = pem.split('\n')[5]!;
     expect(redactor.text(`key: ${pem}`)).toBe(`key: ${REDACTED}`);

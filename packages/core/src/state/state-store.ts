@@ -125,6 +125,6 @@ export interface StateStore {
   write(service: string, state: ServiceState): Promise<void>;
   /** Take the service's lock or throw a `LockError` naming the owner. */
   lock(service: string, options: LockOptions): Promise<StateLock>;
-  /** Forget a service's state (used by `down` only when asked). */
+  /** Forget a service's state and history (`down` with `forgetState: true`). */
   remove?(service: string): Promise<void>;
 }

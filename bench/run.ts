@@ -1,0 +1,257 @@
+/**
+ * `pnpm bench` (`node bench/run.ts`): a cold deploy and an unchanged redeploy of hello-agent through
+ * Berth against a baseline doing the same steps straight through the Docker Engine API, in one run on
+ * this machine. Prints the table and ratios, writes bench/results/latest.json, and with
+ * `--write-docs` rewrites the results section of docs/performance.md.
+ *
+ *   node bench/run.ts [--iterations 10] [--budget-seconds 170] [--write-docs]
+ *
+ * Needs the test environment (scripts/test-env.sh): the local registry and the base image.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Docker from 'dockerode';
+import { helloAgentSpec, localEnvironment } from '../examples/hello-agent/spec.ts';
+import { deployBaseline } from './baseline.ts';
+import { type BerthRun, berthUp } from './berth-deploy.ts';
+import { describeMachine } from './machine.ts';
+import { type Measured, measure } from './measure.ts';
+import { renderMarkdown, renderText, replaceSection } from './report.ts';
+import {
+  type BaselineSample,
+  type BenchResults,
+  type BerthSample,
+  summariseSamples,
+} from './results-model.ts';
+import { benchNames, removeContainers, removeContexts, removeImages, uniqueContext } from './workspace.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '10' },
+    'budget-seconds': { type: 'string', default: '170' },
+    'host-port': { type: 'string', default: '18080' },
+    'write-docs': { type: 'boolean', default: false },
+  },
+});
+const iterations = Number(flags.iterations);
+const budgetMs = Number(flags['budget-seconds']) * 1000;
+const hostPort = Number(flags['host-port']);
+const warmupIterations = 1;
+
+const local = localEnvironment();
+const registry = (() => {
+  if (local.registry) return local.registry;
+  console.error(
+    'The bench pushes to a registry: run scripts/test-env.sh (or set BERTH_REGISTRY_HOST/USERNAME/PASSWORD).',
+  );
+  return process.exit(2);
+})();
+const docker = new Docker();
+await docker.ping();
+const machine = await describeMachine(docker);
+if (!(await portIsFree(hostPort))) {
+  console.error(`127.0.0.1:${hostPort} is taken; pass --host-port <free port>.`);
+  process.exit(2);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+// The baseline's container gets the same environment as Berth's, secrets generated once up front.
+const baselineSecrets = {
+  SUPERVAIZER_API_KEY: randomBytes(32).toString('base64url'),
+  SV_RSA_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string,
+};
+const runTag = Date.now().toString(36).slice(-4);
+const scratch = await mkdtemp(join(tmpdir(), 'berth-bench-'));
+let deployCount = 0;
+
+async function cleanUpEverything(): Promise<void> {
+  await removeContainers(docker, benchNames.berthContainer);
+  await removeContainers(docker, benchNames.baselineContainer);
+  await removeImages(docker, registry.host, benchNames.berthRepository);
+  await removeImages(docker, registry.host, benchNames.baselineRepository);
+  await removeContexts();
+}
+
+async function runBaseline(iteration: number, order: BaselineSample['order']): Promise<BaselineSample> {
+  const label = `${runTag}${deployCount++}`;
+  const spec = helloAgentSpec({ baseImage: local.baseImage, environment: `bench-${label}` });
+  const context = await uniqueContext(`bl-${label}`);
+  const name = `${benchNames.baselineContainer}${label}`;
+  const repository = `${benchNames.baselineRepository}hello-agent-${label}`;
+  const port = spec.port ?? 8000;
+  try {
+    const measured = await measure(() =>
+      deployBaseline({
+        // A client of its own, as Berth's provider and builder create theirs for every `up`.
+        docker: new Docker(),
+        context,
+        buildArgs: { BASE_IMAGE: local.baseImage },
+        registry: registry,
+        repository,
+        tag: 'v1',
+        containerName: name,
+        containerPort: port,
+        hostPort,
+        env: {
+          ...spec.env,
+          ...(spec.publicUrlEnv ? { [spec.publicUrlEnv]: `http://127.0.0.1:${hostPort}` } : {}),
+          ...baselineSecrets,
+          PORT: String(port),
+        },
+        healthPath: spec.health?.path ?? '/.well-known/health',
+        intervalMs: spec.health?.intervalMs ?? 1000,
+        timeoutMs: 60_000,
+      }),
+    );
+    const { value, ...timing } = measured;
+    return { iteration, order, ...timing, steps: value.steps, healthPolls: value.healthPolls };
+  } finally {
+    await removeContainers(docker, name);
+    await removeImages(docker, registry.host, repository);
+  }
+}
+
+function berthSample(
+  iteration: number,
+  order: BerthSample['order'],
+  measured: Measured<BerthRun>,
+  expected: string,
+): BerthSample {
+  const { result, healthAttempts, buildSteps, imageSplit } = measured.value;
+  if (result.status !== expected)
+    throw new Error(
+      `Berth ${expected === 'noop' ? 'redeploy' : 'cold deploy'} ended ${result.status}: ${JSON.stringify(result.error ?? result.plan?.changes)}`,
+    );
+  const ran = result.phases.filter((phase) => phase.status !== 'skipped');
+  const phases = Object.fromEntries(ran.map((phase) => [phase.name, phase.durationMs]));
+  const inPhases = ran.reduce((sum, phase) => sum + phase.durationMs, 0);
+  return {
+    iteration,
+    order,
+    wallMs: measured.wallMs,
+    peakRssDeltaBytes: measured.peakRssDeltaBytes,
+    status: result.status,
+    phases,
+    outsidePhasesMs: Math.max(0, measured.wallMs - inPhases),
+    healthAttempts,
+    healthRounds: result.health?.rounds ?? 0,
+    buildSteps,
+    ...(imageSplit ? { imageSplit } : {}),
+  };
+}
+
+async function runBerth(
+  iteration: number,
+  order: BerthSample['order'],
+): Promise<{ cold: BerthSample; redeploy: BerthSample }> {
+  const label = `${runTag}${deployCount++}`;
+  const environment = `bench-${label}`;
+  const target = {
+    context: await uniqueContext(`bt-${label}`),
+    environment,
+    baseImage: local.baseImage,
+    registry: registry,
+    hostPort,
+    stateDir: join(scratch, label, 'state'),
+    secretsDir: join(scratch, label, 'secrets'),
+  };
+  try {
+    const cold = berthSample(iteration, order, await measure(() => berthUp(target)), 'succeeded');
+    const redeploy = berthSample(iteration, order, await measure(() => berthUp(target)), 'noop');
+    return { cold, redeploy };
+  } finally {
+    await removeContainers(docker, `berth-hello-agent-${environment}-`);
+    await removeImages(docker, registry.host, `berth/hello-agent-${environment}`);
+    await rm(join(scratch, label), { recursive: true, force: true });
+  }
+}
+
+const started = performance.now();
+const samples: BenchResults['samples'] = { baseline: [], berthCold: [], berthRedeploy: [] };
+try {
+  await cleanUpEverything();
+  for (let warmup = 0; warmup < warmupIterations; warmup += 1) {
+    process.stdout.write('warm-up: baseline');
+    await runBaseline(-1, 'first');
+    process.stdout.write(', Berth\n');
+    await runBerth(-1, 'second');
+  }
+  let slowest = 0;
+  for (let iteration = 0; iteration < iterations; iteration += 1) {
+    const iterationStarted = performance.now();
+    if (iterationStarted - started + slowest * 1.2 > budgetMs) {
+      console.log(
+        `stopping after ${iteration} iterations: the ${budgetMs / 1000} s budget would be exceeded`,
+      );
+      break;
+    }
+    // Alternate who goes first, so drift (caches, page cache, registry growth) falls on both sides.
+    const baselineFirst = iteration % 2 === 0;
+    const baseline = () => runBaseline(iteration, baselineFirst ? 'first' : 'second');
+    const berth = () => runBerth(iteration, baselineFirst ? 'second' : 'first');
+    let berthRuns: { cold: BerthSample; redeploy: BerthSample };
+    let baselineRun: BaselineSample;
+    if (baselineFirst) {
+      baselineRun = await baseline();
+      berthRuns = await berth();
+    } else {
+      berthRuns = await berth();
+      baselineRun = await baseline();
+    }
+    samples.baseline.push(baselineRun);
+    samples.berthCold.push(berthRuns.cold);
+    samples.berthRedeploy.push(berthRuns.redeploy);
+    console.log(
+      `iteration ${iteration + 1}: baseline ${Math.round(baselineRun.wallMs)} ms, Berth cold ${Math.round(berthRuns.cold.wallMs)} ms, unchanged ${Math.round(berthRuns.redeploy.wallMs)} ms`,
+    );
+    slowest = Math.max(slowest, performance.now() - iterationStarted);
+  }
+} finally {
+  await cleanUpEverything().catch((error: unknown) => console.error('cleanup failed:', error));
+  await rm(scratch, { recursive: true, force: true });
+}
+
+if (samples.baseline.length === 0) {
+  console.error('No iteration fitted in the time budget.');
+  process.exit(1);
+}
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  machine,
+  settings: {
+    iterations: samples.baseline.length,
+    warmupIterations,
+    hostPort,
+    baselineHealthIntervalMs: helloAgentSpec({ baseImage: local.baseImage }).health?.intervalMs ?? 1000,
+    budgetSeconds: budgetMs / 1000,
+  },
+  samples,
+  ...summariseSamples(samples),
+  durationSeconds: (performance.now() - started) / 1000,
+};
+
+console.log(`\n${renderText(results)}`);
+const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
+await mkdir(resultsDir, { recursive: true });
+await writeFile(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nwrote bench/results/latest.json`);
+if (flags['write-docs']) {
+  const docsPath = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
+  await writeFile(docsPath, replaceSection(await readFile(docsPath, 'utf8'), renderMarkdown(results)));
+  console.log('updated docs/performance.md');
+}

@@ -1,0 +1,29 @@
+import { describeProviderConformance } from '@berth/core/testing';
+import { afterAll } from 'vitest';
+import { cloudRun } from './cloud-run-provider.js';
+import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from './emulator/index.js';
+import { inProcessRuntime } from './test-support/in-process-runtime.js';
+
+// The whole contract through the official SDK clients and the emulator, with revisions served by an
+// in-process runtime (no Docker): the fast tier. The Docker tier is cloud-run.integration.test.ts.
+let emulator: GcpEmulator | undefined;
+afterAll(async () => emulator?.close());
+
+describeProviderConformance({
+  name: 'gcp-cloud-run (emulator, in-process revisions)',
+  provider: async () => {
+    emulator = await startGcpEmulator({ runtime: inProcessRuntime() });
+    return cloudRun({
+      project: 'berth-test',
+      region: 'europe-west1',
+      endpoint: { apiEndpoint: '127.0.0.1', port: emulator.port, protocol: 'http' },
+      authClient: staticTokenAuthClient(),
+      retry: { attempts: 3, baseDelayMs: 10 },
+    });
+  },
+  spec: () => ({
+    name: 'unused',
+    image: { ref: `registry.test/berth/health@sha256:${'a'.repeat(64)}` },
+    port: 8080,
+  }),
+});
