@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createDeployer, memoryStateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/core/docker';
-import { describeProviderConformance } from '@berth/core/testing';
+import { createTestContext, describeProviderConformance } from '@berth/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
 import { cloudRun } from './cloud-run-provider.js';
@@ -67,15 +67,7 @@ describe('gcp-cloud-run against the emulator', () => {
     publicUrlEnv: 'PUBLIC_URL',
     health: { intervalMs: 250, timeoutMs: 8_000 },
   });
-  const context = () => ({
-    signal: new AbortController().signal,
-    clock: {
-      now: () => Date.now(),
-      sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-    },
-    progress: () => {},
-    log: () => {},
-  });
+  const context = () => createTestContext();
   const target = { service, name, environment: 'dev' };
   const text = async (url: string) => (await fetch(url)).text();
 

@@ -9,6 +9,7 @@ import { memoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { WRITE_METHODS } from './memory-provider.js';
 import { spyProvider } from './spy-provider.js';
+import { createTestContext } from './test-context.js';
 
 /** Options of `describeProviderConformance`. */
 export interface ConformanceOptions {
@@ -74,15 +75,7 @@ export function describeProviderConformance(options: ConformanceOptions): void {
       };
     };
     const target = () => ({ service: `${name}-dev`, name, environment: 'dev' });
-    const context = () => ({
-      signal: new AbortController().signal,
-      clock: {
-        now: () => Date.now(),
-        sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-      },
-      progress: () => {},
-      log: () => {},
-    });
+    const context = () => createTestContext();
     const get = async (url: string, path: string) => {
       const response = await fetch(new URL(path, url));
       return { status: response.status, body: await response.text() };

@@ -8,3 +8,4 @@ export * from './memory-image-builder.js';
 export * from './memory-provider.js';
 export type { RevisionBehaviour } from './revision-server.js';
 export * from './spy-provider.js';
+export * from './test-context.js';

@@ -1,3 +1,4 @@
+import { createTestContext } from '@berth/core/testing';
 import { ArtifactRegistryClient } from '@google-cloud/artifact-registry';
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,12 +136,7 @@ describe('project configuration faults', () => {
       endpoint: { apiEndpoint: '127.0.0.1', port: disabled.port, protocol: 'http' },
       authClient: staticTokenAuthClient(),
     });
-    const context = {
-      signal: new AbortController().signal,
-      clock: { now: () => Date.now(), sleep: async () => {} },
-      progress: () => {},
-      log: () => {},
-    };
+    const context = createTestContext();
     const checks = await provider.preflight!(context, { service: 'x-dev', name: 'x', environment: 'dev' });
     await provider.close?.();
     await disabled.close();
@@ -160,12 +156,7 @@ describe('project configuration faults', () => {
       endpoint: { apiEndpoint: '127.0.0.1', port: denied.port, protocol: 'http' },
       authClient: staticTokenAuthClient(),
     });
-    const context = {
-      signal: new AbortController().signal,
-      clock: { now: () => Date.now(), sleep: async () => {} },
-      progress: () => {},
-      log: () => {},
-    };
+    const context = createTestContext();
     const checks = await provider.preflight!(context, { service: 'x-dev', name: 'x', environment: 'dev' });
     await provider.close?.();
     await denied.close();
