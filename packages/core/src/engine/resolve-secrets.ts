@@ -7,6 +7,9 @@ import { type GeneratedSecretKind, generateSecret } from '../secrets/generate-se
 import type { Redactor } from '../secrets/redactor.js';
 import type { ServiceSpec } from '../spec/service-spec.js';
 
+/** Shorter secret values are refused: too weak, and too likely to occur in ordinary text to redact. */
+export const MIN_SECRET_LENGTH = 8;
+
 /** A secret with its value (when known), ready to fingerprint and store. */
 export interface ResolvedSecret {
   key: string;
@@ -87,6 +90,14 @@ export async function resolveSecrets(input: {
           kind: source.generate,
         };
       else secret = { key, generated: true, kind: source.generate };
+    }
+    if (secret.value !== undefined && secret.value.length < MIN_SECRET_LENGTH) {
+      issues.push({
+        path: `secrets.${key}`,
+        message: `has a value of ${secret.value.length} characters, fewer than ${MIN_SECRET_LENGTH}`,
+        hint: `Use a longer value (or { generate: 'api-key' }): short values are weak and cannot be told apart from ordinary text when redacting.`,
+      });
+      continue;
     }
     if (secret.value !== undefined) {
       input.redactor.add(secret.value);

@@ -123,12 +123,15 @@ describe('up', () => {
     );
   });
 
-  it('masks short secret values without showing any of their characters', async () => {
+  it('refuses secret values too short to redact, and masks short ones without showing characters', async () => {
     const { deployer } = setup();
-    const result = await deployer.up(
-      spec({}, { secrets: { PIN: { value: 'abc1' }, LONG: { value: 'long-secret-value-0123' } } }),
-    );
-    expect(result.secrets).toEqual({ PIN: '******(4 chars)', LONG: 'long…(22 chars)' });
+    const tooShort = await deployer.up(spec({}, { secrets: { PIN: { value: 'abc1' } } }));
+    expect(tooShort.error?.code).toBe('SECRET_SOURCE_MISSING');
+    expect(tooShort.error?.details?.issues).toEqual([expect.objectContaining({ path: 'secrets.PIN' })]);
+    expect(JSON.stringify(tooShort)).not.toContain('abc1');
+    const secrets = { PIN: { value: 'abcd1234' }, LONG: { value: 'long-secret-value-0123' } };
+    const result = await deployer.up(spec({}, { secrets }));
+    expect(result.secrets).toEqual({ PIN: '******(8 chars)', LONG: 'long…(22 chars)' });
   });
 
   it('refuses a build spec without an image builder, before anything runs', async () => {
