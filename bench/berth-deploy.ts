@@ -40,7 +40,7 @@ export interface ImagePhaseSplit {
   prepare: number;
   /** First build output → the builder's `Built …` log. */
   build: number;
-  /** `Built …` → phase end: tagging and pushing both tags. */
+  /** `Built …` → phase end: the git tag, its push, and the fingerprint tag added in the registry. */
   push: number;
 }
 

@@ -14,9 +14,6 @@ export interface HashedEntry extends Pick<ContextEntry, 'path' | 'type' | 'mode'
   content: string;
 }
 
-/** Label that records the fingerprint on every image Berth builds. */
-export const fingerprintLabel = 'dev.berth.fingerprint';
-
 /**
  * Combine hashed entries and build inputs into the fingerprint, `sha256:<64 hex>`. Pure: the same
  * entries (in any order), Dockerfile path, args and platform always give the same fingerprint.

@@ -15,11 +15,15 @@ export interface DockerBuildInput {
   context: BuildContext;
   /** The `name:tag` the engine gives the image. */
   tag: string;
-  labels: Record<string, string>;
   args?: Record<string, string>;
   platform?: string;
   /** Ask the engine to pull newer base images. */
   pull: boolean;
+  /**
+   * Called once the engine has taken the whole context and started building: a moment to start
+   * other work on this thread without delaying the upload.
+   */
+  onStarted?: () => void;
 }
 
 /** The steps of a build line `Step 3/7 : RUN …`, when it is one. */
@@ -32,12 +36,14 @@ export function parseBuildStep(line: string): { current: number; total: number }
  * Build the image with the engine's classic builder, streaming the context as a tar. Reports
  * `Step n/m` lines as `build` progress and turns an error inside the stream into IMAGE_BUILD_FAILED
  * with the last lines of output. Resolves the image ID.
+ *
+ * Passes no `labels`: the classic builder turns them into one more `LABEL` step, a container created
+ * and committed on every build (tens of milliseconds). Images are found again by their tag instead.
  */
 export async function runDockerBuild(input: DockerBuildInput, context: ProviderContext): Promise<string> {
   const options: Dockerode.ImageBuildOptions = {
     t: input.tag,
     dockerfile: input.context.dockerfile,
-    labels: input.labels,
     pull: input.pull,
     rm: true,
     forcerm: true,
@@ -61,6 +67,7 @@ export async function runDockerBuild(input: DockerBuildInput, context: ProviderC
 
   try {
     const stream = await input.docker.buildImage(packBuildContext(input.context), options);
+    input.onStarted?.();
     for await (const message of readDockerStream(stream)) {
       const error = streamErrorMessage(message);
       if (error !== undefined) {
@@ -75,6 +82,8 @@ export async function runDockerBuild(input: DockerBuildInput, context: ProviderC
       }
     }
     if (partialLine.trim() !== '') addLine(partialLine);
+    // The stream's `aux.ID` is the full ID; only an engine that reports a short one needs asking.
+    if (imageId && /^sha256:[0-9a-f]{64}$/.test(imageId)) return imageId;
     const inspected = await input.docker.getImage(imageId ?? input.tag).inspect();
     return inspected.Id;
   } catch (error) {

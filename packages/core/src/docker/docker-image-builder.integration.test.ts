@@ -159,12 +159,26 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     expect(built.ref).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(built.tags).toEqual([sha, fingerprintTag(built.fingerprint)]);
     const inspected = await docker.getImage(built.ref).inspect();
-    expect(inspected.Config.Labels?.['dev.berth.fingerprint']).toBe(built.fingerprint);
-    expect(inspected.RepoTags).toContain(`berth/${request.service.service}:${sha}`);
-    // Three Dockerfile steps, plus the LABEL step the engine adds for the fingerprint label.
+    expect(inspected.RepoTags).toEqual(
+      expect.arrayContaining([
+        `berth/${request.service.service}:${sha}`,
+        `berth/${request.service.service}:${fingerprintTag(built.fingerprint)}`,
+      ]),
+    );
+    // Exactly the Dockerfile's three steps: no LABEL step added for Berth's bookkeeping.
+    expect(inspected.Config.Labels?.['dev.berth.fingerprint']).toBeUndefined();
     const steps = progress.filter((update) => update.step === 'build');
-    expect(steps.map((update) => `${update.current}/${update.total}`)).toEqual(['1/4', '2/4', '3/4', '4/4']);
-    expect(steps[1]?.message).toBe('Step 2/4 : COPY . /app');
+    expect(steps.map((update) => `${update.current}/${update.total}`)).toEqual(['1/3', '2/3', '3/3']);
+    expect(steps[1]?.message).toBe('Step 2/3 : COPY . /app');
+
+    // The engine's fingerprint tag is how the next build of the same context finds the image.
+    const again = countingDocker();
+    const rebuilt = await dockerImageBuilder({ docker: again.docker }).build(
+      request,
+      providerContext().context,
+    );
+    expect(rebuilt).toMatchObject({ ref: built.ref, skipped: true });
+    expect(again.counts.builds).toBe(0);
 
     const listing = await runInImage(built.ref, ['sh', '-c', 'cd /app && find . -type f | sort']);
     expect(listing.split(/\r?\n/).filter(Boolean)).toEqual([
@@ -188,7 +202,8 @@ describe('dockerImageBuilder against the real engine and registry', () => {
       providerContext().context,
     );
     await track(`${target.registry}/${target.repository}:${fingerprintTag(built.fingerprint)}`);
-    expect([built.skipped, first.counts.builds]).toEqual([false, 1]);
+    expect([built.skipped, first.counts.builds, first.counts.pushes]).toEqual([false, 1, 1]);
+    expect(await registryDigest(target.repository, fingerprintTag(built.fingerprint))).toBe(built.digest);
 
     const second = countingDocker();
     const builder = dockerImageBuilder({ docker: second.docker });

@@ -10,10 +10,13 @@ import type { ImageBuildRequest } from '../ports/image-builder.js';
 import type { ProgressUpdate, ProviderContext } from '../provider/provider.js';
 import { fingerprintTag } from './context-fingerprint.js';
 import { dockerImageBuilder } from './docker-image-builder.js';
-import type { FetchFunction } from './registry-digest.js';
+import { digestOf, fakeRegistry } from './fake-registry.test-support.js';
+import type { FetchFunction } from './registry-auth.js';
 
 const imageId = `sha256:${'1'.repeat(64)}`;
-const pushedDigest = `sha256:${'2'.repeat(64)}`;
+/** The manifest the fake engine pushes. */
+const pushedManifest = '{"schemaVersion":2,"config":{"digest":"sha256:c0"}}';
+const pushedDigest = digestOf(pushedManifest);
 const folders: string[] = [];
 afterEach(async () => {
   await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
@@ -26,8 +29,13 @@ interface FakeScript {
   push?: string[];
   buildError?: Error;
   pingError?: Error;
-  localImages?: { Id: string; Created: number }[];
+  /** `name:tag`s the engine already has (all pointing at `imageId`). */
+  localImages?: string[];
+  /** Where pushes land: the manifest is stored under the pushed tag. */
+  registry?: ReturnType<typeof fakeRegistry>;
 }
+
+const notFound = () => Object.assign(new Error('(HTTP code 404) no such image'), { statusCode: 404 });
 
 /** A dockerode stand-in that records calls and answers with scripted engine streams. */
 function fakeDocker(script: FakeScript = {}) {
@@ -35,12 +43,15 @@ function fakeDocker(script: FakeScript = {}) {
     builds: [] as Dockerode.ImageBuildOptions[],
     pushes: [] as { name: string; options: Dockerode.ImagePushOptions }[],
     tags: [] as string[],
+    inspected: [] as string[],
   };
+  const names = new Set(script.localImages ?? []);
   const docker = {
     modem: { socketPath: '/var/run/docker.sock' },
     async buildImage(tar: Readable, options: Dockerode.ImageBuildOptions) {
       calls.builds.push(options);
       if (script.buildError) throw script.buildError;
+      if (options.t) names.add(options.t);
       for await (const _chunk of tar) {
         // Drain the context like the engine would.
       }
@@ -55,11 +66,20 @@ function fakeDocker(script: FakeScript = {}) {
     },
     getImage(name: string) {
       return {
-        inspect: async () => ({ Id: name.startsWith('sha256:') ? name : imageId }),
-        tag: async (options: { repo: string; tag: string }) =>
-          calls.tags.push(`${options.repo}:${options.tag}`),
+        inspect: async () => {
+          calls.inspected.push(name);
+          if (name.startsWith('sha256:')) return { Id: name };
+          if (!names.has(name)) throw notFound();
+          return { Id: imageId };
+        },
+        tag: async (options: { repo: string; tag: string }) => {
+          calls.tags.push(`${options.repo}:${options.tag}`);
+          names.add(`${options.repo}:${options.tag}`);
+        },
         push: async (options: Dockerode.ImagePushOptions) => {
           calls.pushes.push({ name, options });
+          if (!script.push && script.registry && options.tag)
+            script.registry.store(name.replace(/^[^/]+\//, ''), options.tag, pushedManifest);
           return Readable.from(
             script.push ??
               lines(
@@ -73,7 +93,6 @@ function fakeDocker(script: FakeScript = {}) {
         },
       };
     },
-    listImages: async () => script.localImages ?? [],
     ping: async () => {
       if (script.pingError) throw script.pingError;
       return 'OK';
@@ -107,16 +126,16 @@ async function request(target?: ImageBuildRequest['target']): Promise<ImageBuild
   };
 }
 
-/** A registry that has no manifests (404) and never asks for auth. */
-const emptyRegistry: FetchFunction = async () => new Response(null, { status: 404 });
 const target = {
   registry: '127.0.0.1:5000',
   repository: 'team/app',
   credentials: { username: 'berth', password: 'pa55-word-xyz' },
 };
+/** The target's registry, empty, with Basic auth for the target's credentials. */
+const targetRegistry = () => fakeRegistry({ scheme: 'basic', password: 'pa55-word-xyz' });
 
 describe('dockerImageBuilder without a target', () => {
-  it('builds with the fingerprint label, tags, and returns the local image ID', async () => {
+  it('builds with the fingerprint tag and no label, adds the git tag, and returns the local image ID', async () => {
     const { docker, calls } = fakeDocker();
     const { context, progress } = providerContext();
     const built = await dockerImageBuilder({ docker, git: false }).build(await request(), context);
@@ -128,12 +147,10 @@ describe('dockerImageBuilder without a target', () => {
       fingerprint: built.fingerprint,
       skipped: false,
     });
-    expect(calls.builds[0]).toMatchObject({
-      t: `berth/hello-dev:${tag}`,
-      labels: { 'dev.berth.fingerprint': built.fingerprint },
-      pull: false,
-    });
-    expect(calls.tags).toContain('berth/hello-dev:latest');
+    expect(calls.builds[0]).toMatchObject({ t: `berth/hello-dev:${tag}`, pull: false });
+    // A label would cost the classic builder one more step (a container created and committed).
+    expect(calls.builds[0]?.labels).toBeUndefined();
+    expect(calls.tags).toEqual(['berth/hello-dev:latest']);
     expect(
       progress.filter((update) => update.step === 'build').map((update) => [update.current, update.total]),
     ).toEqual([
@@ -142,14 +159,34 @@ describe('dockerImageBuilder without a target', () => {
     ]);
   });
 
-  it('skips the build when the engine already has an image with the fingerprint', async () => {
-    const { docker, calls } = fakeDocker({ localImages: [{ Id: imageId, Created: 1 }] });
-    const built = await dockerImageBuilder({ docker, git: false }).build(
-      await request(),
+  it('skips the build when the engine already has the fingerprint tag', async () => {
+    const { docker, calls } = fakeDocker();
+    const builder = dockerImageBuilder({ docker, git: false });
+    const buildRequest = await request();
+    await builder.build(buildRequest, providerContext().context);
+    const again = await dockerImageBuilder({ docker, git: false }).build(
+      buildRequest,
       providerContext().context,
     );
-    expect(built).toMatchObject({ ref: imageId, digest: imageId, skipped: true });
-    expect(calls.builds).toHaveLength(0);
+    expect(again).toMatchObject({ ref: imageId, digest: imageId, skipped: true });
+    expect(again.tags).toEqual([fingerprintTag(again.fingerprint)]);
+    expect(calls.builds).toHaveLength(1);
+  });
+
+  it('builds again when only another service has an image with the same content', async () => {
+    const { docker } = fakeDocker();
+    const buildRequest = await request();
+    const { fingerprint } = await dockerImageBuilder({ docker }).inspect(
+      buildRequest,
+      providerContext().context,
+    );
+    const other = fakeDocker({ localImages: [`berth/other-dev:${fingerprintTag(fingerprint)}`] });
+    const built = await dockerImageBuilder({ docker: other.docker, git: false }).build(
+      buildRequest,
+      providerContext().context,
+    );
+    expect(built.skipped).toBe(false);
+    expect(other.calls.builds).toHaveLength(1);
   });
 
   it('turns an error inside the build stream into IMAGE_BUILD_FAILED with the output tail', async () => {
@@ -185,10 +222,11 @@ describe('dockerImageBuilder without a target', () => {
 });
 
 describe('dockerImageBuilder with a target', () => {
-  it('pushes both tags with the credentials, fingerprint tag last, and returns a digest reference', async () => {
-    const { docker, calls } = fakeDocker();
+  it('pushes the git tag with the credentials, then adds the fingerprint tag in the registry', async () => {
+    const registry = targetRegistry();
+    const { docker, calls } = fakeDocker({ registry });
     const { context, progress } = providerContext();
-    const built = await dockerImageBuilder({ docker, git: false, fetch: emptyRegistry }).build(
+    const built = await dockerImageBuilder({ docker, git: false, fetch: registry.fetch }).build(
       await request(target),
       context,
     );
@@ -198,45 +236,89 @@ describe('dockerImageBuilder with a target', () => {
       digest: pushedDigest,
       tags: ['latest', tag],
     });
+    // One push through the engine; the fingerprint tag is added to the pushed manifest afterwards.
     expect(calls.pushes.map((push) => [push.name, push.options.tag])).toEqual([
       ['127.0.0.1:5000/team/app', 'latest'],
-      ['127.0.0.1:5000/team/app', tag],
     ]);
     expect(calls.pushes[0]?.options.authconfig).toEqual({
       username: 'berth',
       password: 'pa55-word-xyz',
       serveraddress: '127.0.0.1:5000',
     });
+    expect(registry.tagged('team/app', 'latest')).toBe(pushedDigest);
+    expect(registry.tagged('team/app', tag)).toBe(pushedDigest);
     const pushProgress = progress.filter((update) => update.step === 'push');
     expect(pushProgress.at(-1)).toMatchObject({ current: 400, total: 400, unit: 'bytes' });
     expect(pushProgress[1]).toMatchObject({ current: 60, total: 400 });
   });
 
-  it('skips build and push when the registry already has the fingerprint tag', async () => {
-    const { docker, calls } = fakeDocker();
-    const headOnly: FetchFunction = async (_input, init) =>
-      new Response(null, {
-        status: init?.method === 'HEAD' ? 200 : 405,
-        headers: { 'Docker-Content-Digest': pushedDigest },
-      });
-    const built = await dockerImageBuilder({ docker, git: false, fetch: headOnly }).build(
+  it('sends the registry credentials up front once the registry has asked for Basic auth', async () => {
+    const registry = targetRegistry();
+    const { docker } = fakeDocker({ registry });
+    await dockerImageBuilder({ docker, git: false, fetch: registry.fetch }).build(
       await request(target),
       providerContext().context,
     );
+    expect(
+      registry.calls.map((call) => `${call.method} ${call.headers.Authorization ? 'with' : 'without'}`),
+    ).toEqual(['HEAD without', 'HEAD with', 'GET with', 'PUT with']);
+  });
+
+  it('skips build and push when the registry already has the fingerprint tag', async () => {
+    const registry = targetRegistry();
+    const { docker, calls } = fakeDocker({ registry });
+    const buildRequest = await request(target);
+    const builder = dockerImageBuilder({ docker, git: false, fetch: registry.fetch });
+    const { fingerprint } = await builder.inspect(buildRequest, providerContext().context);
+    registry.store('team/app', fingerprintTag(fingerprint), pushedManifest);
+    const built = await builder.build(buildRequest, providerContext().context);
     expect(built).toMatchObject({ ref: `127.0.0.1:5000/team/app@${pushedDigest}`, skipped: true });
     expect(calls.builds).toHaveLength(0);
     expect(calls.pushes).toHaveLength(0);
   });
 
   it('reuses a local image with the fingerprint that was never pushed, without rebuilding', async () => {
-    const { docker, calls } = fakeDocker({ localImages: [{ Id: imageId, Created: 1 }] });
-    const built = await dockerImageBuilder({ docker, git: false, fetch: emptyRegistry }).build(
-      await request(target),
+    const buildRequest = await request(target);
+    const { fingerprint } = await dockerImageBuilder({
+      docker: fakeDocker().docker,
+      fetch: targetRegistry().fetch,
+    }).inspect(buildRequest, providerContext().context);
+    // Built for this target but never pushed, or built for a deploy without a target.
+    for (const name of ['127.0.0.1:5000/team/app', 'berth/hello-dev']) {
+      const registry = targetRegistry();
+      const { docker, calls } = fakeDocker({
+        registry,
+        localImages: [`${name}:${fingerprintTag(fingerprint)}`],
+      });
+      const built = await dockerImageBuilder({ docker, git: false, fetch: registry.fetch }).build(
+        buildRequest,
+        providerContext().context,
+      );
+      expect(built.skipped).toBe(false);
+      expect(calls.builds).toHaveLength(0);
+      expect(calls.pushes).toHaveLength(1);
+      expect(registry.tagged('team/app', fingerprintTag(fingerprint))).toBe(pushedDigest);
+    }
+  });
+
+  it('leaves the fingerprint tag out of the registry when adding it fails, so the next run pushes again', async () => {
+    const registry = targetRegistry();
+    const { docker } = fakeDocker({ registry });
+    const failingPut: FetchFunction = async (input, init) =>
+      init?.method === 'PUT' ? new Response(null, { status: 503 }) : registry.fetch(input, init);
+    const buildRequest = await request(target);
+    const error = await dockerImageBuilder({ docker, git: false, fetch: failingPut })
+      .build(buildRequest, providerContext().context)
+      .catch((caught: unknown) => caught);
+    expect(BerthError.isInstance(error) && [error.code, error.retryable]).toEqual([
+      'IMAGE_PUSH_FAILED',
+      true,
+    ]);
+    const again = await dockerImageBuilder({ docker, git: false, fetch: registry.fetch }).inspect(
+      buildRequest,
       providerContext().context,
     );
-    expect(built.skipped).toBe(false);
-    expect(calls.builds).toHaveLength(0);
-    expect(calls.pushes).toHaveLength(2);
+    expect(again.existing).toBeUndefined();
   });
 
   it('reports a refused push as REGISTRY_AUTH_FAILED without the password', async () => {
@@ -250,7 +332,7 @@ describe('dockerImageBuilder with a target', () => {
       ),
     });
     const { context, logs, progress } = providerContext();
-    const error = await dockerImageBuilder({ docker, git: false, fetch: emptyRegistry })
+    const error = await dockerImageBuilder({ docker, git: false, fetch: targetRegistry().fetch })
       .build(await request(target), context)
       .catch((caught: unknown) => caught);
     expect(BerthError.isInstance(error) && error.code).toBe('REGISTRY_AUTH_FAILED');
@@ -315,7 +397,10 @@ describe('dockerImageBuilder.resolve', () => {
   });
 
   it('uses the local image without a target, and leaves the digest undefined when nothing knows the ref', async () => {
-    const builder = dockerImageBuilder({ docker: fakeDocker().docker, fetch: emptyRegistry });
+    const builder = dockerImageBuilder({
+      docker: fakeDocker({ localImages: ['berth/busybox:test'] }).docker,
+      fetch: targetRegistry().fetch,
+    });
     expect(await builder.resolve!('berth/busybox:test', undefined, context)).toEqual({
       ref: imageId,
       digest: imageId,

@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock.js';
 import type { BuiltImage, ImageBuilder, ImageBuildRequest, ImageTarget } from '../ports/image-builder.js';
 import type { ProviderContext } from '../provider/provider.js';
 import { type BuildContext, readBuildContext } from './build-context.js';
-import { fingerprintContext, fingerprintLabel, fingerprintTag } from './context-fingerprint.js';
+import { fingerprintContext, fingerprintTag } from './context-fingerprint.js';
 import { runDockerBuild } from './docker-build.js';
 import { checkDockerEngine, describeDockerEngine, dockerEngine } from './docker-engine.js';
 import { runDockerPush } from './docker-push.js';
@@ -16,7 +16,9 @@ import {
   sameRegistry,
 } from './image-reference.js';
 import { mapDockerError } from './map-docker-error.js';
-import { type FetchFunction, headManifestDigest } from './registry-digest.js';
+import type { FetchFunction, RegistryChallenges } from './registry-auth.js';
+import { headManifestDigest } from './registry-digest.js';
+import { tagManifest } from './registry-tag.js';
 
 /** Options of `dockerImageBuilder`. */
 export interface DockerImageBuilderOptions {
@@ -71,15 +73,37 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
     };
   };
 
-  const findLocalImage = async (fingerprint: string): Promise<string | undefined> => {
-    try {
-      const images = await docker().listImages({
-        filters: { label: [`${fingerprintLabel}=${fingerprint}`] },
-      });
-      return images.sort((left, right) => right.Created - left.Created)[0]?.Id;
-    } catch (error) {
-      throw mapDockerError(error, 'inspect', describeDockerEngine(docker()));
-    }
+  // Remembered per builder: after the first challenge, requests to a Basic registry carry the credentials.
+  const challenges: RegistryChallenges = new Map();
+  const registryClient = (
+    target: Pick<ImageTarget, 'registry' | 'repository' | 'credentials'>,
+    context: ProviderContext,
+  ) => ({
+    registry: target.registry,
+    repository: target.repository,
+    ...(target.credentials ? { credentials: target.credentials } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    signal: context.signal,
+    challenges,
+  });
+
+  /** The ID of the first of the `name:tag`s the engine has, checked side by side. */
+  const findLocalImage = async (names: string[]): Promise<{ id: string; name: string } | undefined> => {
+    const found = await Promise.all(
+      names.map((name) =>
+        docker()
+          .getImage(name)
+          .inspect()
+          .then(
+            (image) => ({ id: image.Id, name }),
+            (error: unknown) => {
+              if ((error as { statusCode?: unknown } | undefined)?.statusCode === 404) return undefined;
+              throw mapDockerError(error, 'inspect', describeDockerEngine(docker()));
+            },
+          ),
+      ),
+    );
+    return found.find((image) => image !== undefined);
   };
 
   const findExisting = async (
@@ -91,19 +115,17 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
     const target = request.target;
     if (target) {
       const digest = await headManifestDigest({
-        registry: target.registry,
-        repository: target.repository,
+        ...registryClient(target, context),
         reference: prepared.fingerprintTag,
-        ...(target.credentials ? { credentials: target.credentials } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        signal: context.signal,
       });
       return digest
         ? { ref: `${target.registry}/${target.repository}@${digest}`, digest, ...found }
         : undefined;
     }
-    const imageId = await findLocalImage(prepared.fingerprint);
-    return imageId ? { ref: imageId, digest: imageId, ...found } : undefined;
+    const local = await findLocalImage([
+      `${localRepositoryName(request.service.service)}:${prepared.fingerprintTag}`,
+    ]);
+    return local ? { ref: local.id, digest: local.id, ...found } : undefined;
   };
 
   const tagImage = async (imageId: string, repo: string, tag: string): Promise<void> => {
@@ -114,20 +136,21 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
     }
   };
 
-  const push = async (target: ImageTarget, tags: string[], context: ProviderContext): Promise<string> => {
+  /**
+   * Push the git tag through the engine, then add the fingerprint tag to the pushed manifest in the
+   * registry itself: one engine push instead of two. The fingerprint tag goes last, so a registry
+   * that has it has the whole image and its git tag, and later runs may skip the build.
+   */
+  const push = async (
+    target: ImageTarget,
+    tags: { git: string; fingerprint: string },
+    context: ProviderContext,
+  ): Promise<string> => {
     const engine = describeDockerEngine(docker());
-    let digest: string | undefined;
-    // The fingerprint tag goes last: once it is in the registry, later runs skip this image.
-    for (const tag of tags)
-      digest = (await runDockerPush({ docker: docker(), engine, target, tag }, context)) ?? digest;
-    digest ??= await headManifestDigest({
-      registry: target.registry,
-      repository: target.repository,
-      reference: tags[tags.length - 1] ?? fallbackTag,
-      ...(target.credentials ? { credentials: target.credentials } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      signal: context.signal,
-    });
+    const client = registryClient(target, context);
+    const digest =
+      (await runDockerPush({ docker: docker(), engine, target, tag: tags.git }, context)) ??
+      (await headManifestDigest({ ...client, reference: tags.git }));
     if (!digest) {
       throw new ImageError(
         'IMAGE_PUSH_FAILED',
@@ -138,6 +161,7 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
         },
       );
     }
+    await tagManifest({ ...client, digest, tag: tags.fingerprint });
     return digest;
   };
 
@@ -160,38 +184,55 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
         return existing;
       }
       const target = request.target;
-      const gitTag =
-        options.git === false ? fallbackTag : await computeGitTag(options.cwd ?? request.context);
       const repo = target
         ? `${target.registry}/${target.repository}`
         : localRepositoryName(request.service.service);
-      // With a target, an image built earlier but never pushed (e.g. a refused login) needs no rebuild.
-      let imageId = target ? await findLocalImage(prepared.fingerprint) : undefined;
-      if (imageId) {
-        await tagImage(imageId, repo, prepared.fingerprintTag);
+      const fingerprintName = `${repo}:${prepared.fingerprintTag}`;
+      // With a target, an image built earlier but never pushed (e.g. a refused login), or built for a
+      // deploy without a target, needs no rebuild.
+      const local = target
+        ? await findLocalImage([
+            fingerprintName,
+            `${localRepositoryName(request.service.service)}:${prepared.fingerprintTag}`,
+          ])
+        : undefined;
+      // Git runs while the engine builds: its tag is needed only afterwards, and spawning git holds
+      // this thread for a moment, so it starts once the context is uploaded.
+      let gitTag: Promise<string> | undefined;
+      const startGit = (): Promise<string> => {
+        gitTag ??=
+          options.git === false
+            ? Promise.resolve(fallbackTag)
+            : computeGitTag(options.cwd ?? request.context);
+        return gitTag;
+      };
+      let imageId: string;
+      if (local) {
+        startGit();
+        imageId = local.id;
+        if (local.name !== fingerprintName) await tagImage(imageId, repo, prepared.fingerprintTag);
       } else {
         imageId = await runDockerBuild(
           {
             docker: docker(),
             engine: describeDockerEngine(docker()),
             context: prepared.context,
-            tag: `${repo}:${prepared.fingerprintTag}`,
-            labels: { [fingerprintLabel]: prepared.fingerprint },
+            tag: fingerprintName,
             ...(request.args ? { args: request.args } : {}),
             ...(prepared.platform ? { platform: prepared.platform } : {}),
             pull: options.pull ?? false,
+            onStarted: () => void startGit(),
           },
           context,
         );
-        context.log('info', `Built ${repo}:${prepared.fingerprintTag} in ${clock.now() - started} ms.`, {
-          imageId,
-        });
+        context.log('info', `Built ${fingerprintName} in ${clock.now() - started} ms.`, { imageId });
       }
-      await tagImage(imageId, repo, gitTag);
-      const tags = [gitTag, prepared.fingerprintTag];
+      const git = await startGit();
+      await tagImage(imageId, repo, git);
+      const tags = [git, prepared.fingerprintTag];
       const built = { tags, fingerprint: prepared.fingerprint, skipped: false };
       if (!target) return { ref: imageId, digest: imageId, ...built };
-      const digest = await push(target, tags, context);
+      const digest = await push(target, { git, fingerprint: prepared.fingerprintTag }, context);
       context.log('info', `Pushed ${repo} (${tags.join(', ')}) in ${clock.now() - started} ms.`, { digest });
       return { ref: `${repo}@${digest}`, digest, ...built };
     },
@@ -204,12 +245,8 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
           const credentials =
             target && sameRegistry(target.registry, parsed.registry) ? target.credentials : undefined;
           const digest = await headManifestDigest({
-            registry: parsed.registry,
-            repository: parsed.repository,
+            ...registryClient({ ...parsed, ...(credentials ? { credentials } : {}) }, context),
             reference: parsed.tag ?? 'latest',
-            ...(credentials ? { credentials } : {}),
-            ...(options.fetch ? { fetch: options.fetch } : {}),
-            signal: context.signal,
           });
           return digest ? { ref: `${parsed.registry}/${parsed.repository}@${digest}`, digest } : undefined;
         } catch (error) {

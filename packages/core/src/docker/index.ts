@@ -6,7 +6,6 @@ export { type BuildContext, type ContextEntry, packBuildContext, readBuildContex
 export {
   composeFingerprint,
   fingerprintContext,
-  fingerprintLabel,
   fingerprintTag,
 } from './context-fingerprint.js';
 export {
@@ -27,8 +26,9 @@ export {
 export {
   type AuthChallenge,
   type FetchFunction,
-  headManifestDigest,
-  type ManifestLookup,
   parseAuthChallenge,
-  registryBaseUrl,
-} from './registry-digest.js';
+  type RegistryChallenges,
+  type RegistryClientOptions,
+} from './registry-auth.js';
+export { headManifestDigest, type ManifestLookup, registryBaseUrl } from './registry-digest.js';
+export { type ManifestTagging, tagManifest } from './registry-tag.js';

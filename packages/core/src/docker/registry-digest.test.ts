@@ -1,44 +1,11 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BerthError } from '../errors/index.js';
-import {
-  type FetchFunction,
-  headManifestDigest,
-  parseAuthChallenge,
-  registryBaseUrl,
-} from './registry-digest.js';
+import { digestOf, fakeRegistry } from './fake-registry.test-support.js';
+import type { FetchFunction } from './registry-auth.js';
+import { headManifestDigest, registryBaseUrl } from './registry-digest.js';
 
-const digest = `sha256:${'a'.repeat(64)}`;
-
-describe('parseAuthChallenge', () => {
-  it('parses Basic and Bearer challenges', () => {
-    expect(parseAuthChallenge('Basic realm="Registry Realm"')).toEqual({
-      scheme: 'basic',
-      params: { realm: 'Registry Realm' },
-    });
-    expect(
-      parseAuthChallenge(
-        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"',
-      ),
-    ).toEqual({
-      scheme: 'bearer',
-      params: {
-        realm: 'https://auth.docker.io/token',
-        service: 'registry.docker.io',
-        scope: 'repository:library/nginx:pull',
-      },
-    });
-  });
-
-  it('accepts unquoted values, spaces and escaped quotes', () => {
-    expect(parseAuthChallenge('bearer realm=https://r/token, service = "a \\"b\\""')).toEqual({
-      scheme: 'bearer',
-      params: { realm: 'https://r/token', service: 'a "b"' },
-    });
-    expect(parseAuthChallenge('')).toBeUndefined();
-    expect(parseAuthChallenge(null)).toBeUndefined();
-  });
-});
+const manifest = '{"schemaVersion":2}';
+const digest = digestOf(manifest);
 
 describe('registryBaseUrl', () => {
   it('uses http only for loopback registries', () => {
@@ -49,48 +16,11 @@ describe('registryBaseUrl', () => {
   });
 });
 
-interface Call {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-/** A fake registry: Basic or Bearer auth, one manifest. */
-function fakeRegistry(scheme: 'basic' | 'bearer', options: { omitDigestHeader?: boolean } = {}) {
-  const calls: Call[] = [];
-  const good = `Basic ${Buffer.from('berth:s3cret-pass').toString('base64')}`;
-  const fetch: FetchFunction = async (input, init) => {
-    const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>));
-    const url = String(input);
-    calls.push({
-      url,
-      method: init?.method ?? 'GET',
-      headers,
-      ...(init?.body ? { body: String(init.body) } : {}),
-    });
-    if (url.startsWith('https://auth.example/token')) {
-      return headers.Authorization === good
-        ? Response.json({ token: 'tok-123' })
-        : new Response('denied', { status: 401 });
-    }
-    const authorized =
-      scheme === 'basic' ? headers.Authorization === good : headers.Authorization === 'Bearer tok-123';
-    if (!authorized) {
-      const challenge =
-        scheme === 'basic'
-          ? 'Basic realm="Registry Realm"'
-          : 'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:team/app:pull"';
-      return new Response(null, { status: 401, headers: { 'WWW-Authenticate': challenge } });
-    }
-    if (!url.endsWith('/manifests/v1')) return new Response(null, { status: 404 });
-    const manifest = '{"schemaVersion":2}';
-    return new Response(init?.method === 'HEAD' ? null : manifest, {
-      status: 200,
-      headers: options.omitDigestHeader ? {} : { 'Docker-Content-Digest': digest },
-    });
-  };
-  return { fetch, calls };
+/** A fake registry with one manifest, tagged v1 in team/app. */
+function registryWithManifest(scheme: 'basic' | 'bearer', options: { omitDigestHeader?: boolean } = {}) {
+  const registry = fakeRegistry({ scheme, ...options });
+  registry.store('team/app', 'v1', manifest);
+  return registry;
 }
 
 const lookup = {
@@ -101,7 +31,7 @@ const lookup = {
 
 describe('headManifestDigest', () => {
   it('answers a Basic challenge with the credentials and reads Docker-Content-Digest', async () => {
-    const registry = fakeRegistry('basic');
+    const registry = registryWithManifest('basic');
     expect(await headManifestDigest({ ...lookup, reference: 'v1', fetch: registry.fetch })).toBe(digest);
     expect(registry.calls[0]).toMatchObject({
       url: 'http://127.0.0.1:5000/v2/team/app/manifests/v1',
@@ -114,7 +44,7 @@ describe('headManifestDigest', () => {
   });
 
   it('fetches a Bearer token from the realm with basic auth, for the challenged scope', async () => {
-    const registry = fakeRegistry('bearer');
+    const registry = registryWithManifest('bearer');
     expect(await headManifestDigest({ ...lookup, reference: 'v1', fetch: registry.fetch })).toBe(digest);
     const tokenCall = registry.calls.find((call) => call.url.startsWith('https://auth.example/token'));
     const tokenUrl = new URL(tokenCall?.url ?? '');
@@ -123,19 +53,19 @@ describe('headManifestDigest', () => {
   });
 
   it('returns undefined for a missing tag', async () => {
-    const registry = fakeRegistry('basic');
+    const registry = registryWithManifest('basic');
     expect(await headManifestDigest({ ...lookup, reference: 'nope', fetch: registry.fetch })).toBeUndefined();
   });
 
   it('hashes the manifest when the registry omits the digest header', async () => {
-    const registry = fakeRegistry('basic', { omitDigestHeader: true });
-    const expected = `sha256:${createHash('sha256').update('{"schemaVersion":2}').digest('hex')}`;
-    expect(await headManifestDigest({ ...lookup, reference: 'v1', fetch: registry.fetch })).toBe(expected);
+    const registry = registryWithManifest('basic', { omitDigestHeader: true });
+    expect(await headManifestDigest({ ...lookup, reference: 'v1', fetch: registry.fetch })).toBe(digest);
+    expect(registry.calls.at(-1)?.method).toBe('GET');
   });
 
   it('rejects wrong credentials with REGISTRY_AUTH_FAILED, without the password anywhere', async () => {
     for (const scheme of ['basic', 'bearer'] as const) {
-      const registry = fakeRegistry(scheme);
+      const registry = registryWithManifest(scheme);
       const error = await headManifestDigest({
         ...lookup,
         credentials: { username: 'berth', password: 'wrong-password-123' },
@@ -150,7 +80,7 @@ describe('headManifestDigest', () => {
   });
 
   it('rejects a registry that requires credentials when none are given', async () => {
-    const registry = fakeRegistry('basic');
+    const registry = registryWithManifest('basic');
     const error = await headManifestDigest({
       registry: '127.0.0.1:5000',
       repository: 'team/app',
