@@ -4,15 +4,19 @@
 #
 #   bash scripts/test-env.sh                      # install + start everything, write the env file
 #   bash scripts/test-env.sh --only docker,images # only some sections (the env file is always written)
+#   bash scripts/test-env.sh --only sshd,systemd-host # the SSH test hosts (need docker, images' node)
 #   bash scripts/test-env.sh --check              # also re-run every self-check (push/pull, containers)
 #   bash scripts/test-env.sh --reset              # stop the registry, delete its data, images and files
 #
+# Sections: docker, registry, images, sshd (this machine over SSH on 127.0.0.1:2222 as user berth),
+# systemd-host (a Debian container booted by systemd, SSH on 127.0.0.1:2223 as root).
 # Idempotent and fast when everything is up. Needs root (apt-get, dockerd). Nothing is pulled from
 # a container registry: images are assembled from files of this machine.
 #
-# Sections are functions named ensure_<section>; each may add a JSON section to the env file with a
-# function env_section_<name> listed in ENV_SECTIONS. To add one (e.g. sshd): write ensure_sshd and
-# env_section_sshd, add "sshd" to ALL_SECTIONS, ENV_SECTIONS and section_packages.
+# Sections are functions named ensure_<section> (a "-" in the name becomes "_"); each may add a JSON
+# section to the env file with a function env_section_<name> listed in ENV_SECTIONS. To add one
+# (e.g. vault): write ensure_vault and env_section_vault, add "vault" to ALL_SECTIONS, ENV_SECTIONS
+# and section_packages.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,8 +54,34 @@ HEALTH_SERVICE_DIR="$REPO_ROOT/test-support/fixtures/health-service"
 # Every image this script builds carries the hash of its sources under this label.
 HASH_LABEL=dev.berth.test-env.source-hash
 
-ALL_SECTIONS=(docker registry images)
-ENV_SECTIONS=(docker registry images)
+# Test hosts for @berth/provider-ssh. Both authorize one client key and are named in one known_hosts.
+CACHE_DIR="${BERTH_TEST_ENV_CACHE_DIR:-/var/cache/berth-test-env}" # kept by --reset (debootstrap output)
+SSH_DIR="$STATE_DIR/ssh"
+SSH_CLIENT_DIR="$SSH_DIR/client"
+SSH_CLIENT_KEY="$SSH_CLIENT_DIR/id_ed25519"
+SSH_KNOWN_HOSTS="$SSH_DIR/known_hosts"
+# sshd: this machine (with its Docker engine), as user berth (group docker), for the docker method.
+SSHD_PORT="${BERTH_SSHD_PORT:-2222}"
+SSHD_USER=berth
+SSHD_BASE_DIR=/opt/berth
+SSHD_DIR="$SSH_DIR/sshd"
+SSHD_CONFIG="$SSHD_DIR/sshd_config"
+SSHD_HOST_KEY="$SSHD_DIR/ssh_host_ed25519_key"
+SSHD_AUTHORIZED_KEYS="$SSHD_DIR/authorized_keys"
+SSHD_PID_FILE="$SSHD_DIR/sshd.pid"
+SSHD_LOG=/var/log/berth-sshd.log
+# systemd host: Debian booted by systemd in a container (host network), as root, for the systemd method.
+SYSTEMD_HOST_PORT="${BERTH_SYSTEMD_HOST_SSH_PORT:-2223}"
+SYSTEMD_HOST_DIR="$SSH_DIR/systemd-host"
+SYSTEMD_HOST_KEY="$SYSTEMD_HOST_DIR/ssh_host_ed25519_key"
+SYSTEMD_HOST_SUITE=bookworm
+SYSTEMD_HOST_INCLUDE=systemd,systemd-sysv,openssh-server,dbus
+SYSTEMD_HOST_CONTAINER=berth-test-systemd-host
+IMAGE_SYSTEMD_HOST=berth/systemd-host:bookworm
+
+# Section names; a section "a-b" runs the function ensure_a_b.
+ALL_SECTIONS=(docker registry images sshd systemd-host)
+ENV_SECTIONS=(docker registry images sshd systemdHost)
 
 # Packages each section needs. jq (env file) and curl (readiness checks) are always installed.
 section_packages() {
@@ -59,6 +89,8 @@ section_packages() {
     docker) echo docker.io ;;
     registry) echo docker-registry apache2-utils ;;
     images) echo docker.io busybox-static ;;
+    sshd) echo openssh-server openssh-client ;;
+    systemd-host) echo docker.io debootstrap openssh-client ;;
   esac
 }
 
@@ -756,6 +788,355 @@ ensure_base_images() {
 ensure_images() { ensure_base_images; }
 
 # ----------------------------------------------------------------------------------------------
+# SSH test hosts: a client key shared by both hosts, one known_hosts file naming both.
+# ----------------------------------------------------------------------------------------------
+
+# ssh_keygen_once FILE TYPE COMMENT: creates a key pair without passphrase unless FILE exists.
+ssh_keygen_once() {
+  local file=$1 type=$2 comment=$3
+  [ -s "$file" ] && [ -s "$file.pub" ] && return 0
+  rm -f "$file" "$file.pub"
+  log "generating the $type key $file"
+  quiet ssh-keygen -q -t "$type" -N '' -C "$comment" -f "$file"
+}
+
+# host_key_fingerprint PUBLIC_KEY_FILE: e.g. SHA256:2hNm...
+host_key_fingerprint() { ssh-keygen -l -E sha256 -f "$1" | awk '{ print $2 }'; }
+
+# ensure_ssh_client_key: the key both test hosts authorize (readable by the sudo caller).
+ensure_ssh_client_key() {
+  mkdir -p "$SSH_CLIENT_DIR"
+  chmod 0700 "$SSH_CLIENT_DIR"
+  ssh_keygen_once "$SSH_CLIENT_KEY" ed25519 berth-test-client
+  if [ -n "${SUDO_UID:-}" ]; then
+    chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$SSH_CLIENT_DIR"
+  fi
+}
+
+# known_hosts_line PORT PUBLIC_KEY_FILE: a plain known_hosts entry for 127.0.0.1:PORT.
+known_hosts_line() { echo "[127.0.0.1]:$1 $(cut -d' ' -f1,2 <"$2")"; }
+
+# write_known_hosts: one file with an entry for each host key that exists.
+write_known_hosts() {
+  local tmp
+  tmp="$(mktemp "$SSH_DIR/.known_hosts.XXXXXX")"
+  [ ! -s "$SSHD_HOST_KEY.pub" ] || known_hosts_line "$SSHD_PORT" "$SSHD_HOST_KEY.pub" >>"$tmp"
+  [ ! -s "$SYSTEMD_HOST_KEY.pub" ] || known_hosts_line "$SYSTEMD_HOST_PORT" "$SYSTEMD_HOST_KEY.pub" >>"$tmp"
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$SSH_KNOWN_HOSTS"
+}
+
+# ssh_as USER PORT COMMAND: runs COMMAND on 127.0.0.1:PORT with the client key and strict host keys.
+ssh_as() {
+  local user=$1 port=$2
+  shift 2
+  ssh -q -i "$SSH_CLIENT_KEY" -p "$port" -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=5 \
+    -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$SSH_KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null \
+    -o LogLevel=ERROR "$user@127.0.0.1" "$@"
+}
+
+# ssh_password_refused PORT USER: true when the server offers no password or keyboard-interactive auth.
+ssh_password_refused() {
+  local out
+  out="$(ssh -v -p "$1" -o BatchMode=yes -o PubkeyAuthentication=no -o ConnectTimeout=5 \
+    -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$SSH_KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null \
+    "$2@127.0.0.1" true 2>&1 || true)"
+  # ssh -v ends its debug lines with CR LF.
+  tr -d '\r' <<<"$out" | grep -q 'Authentications that can continue: publickey$'
+}
+
+# ----------------------------------------------------------------------------------------------
+# sshd on this machine (the docker method's host): user berth in group docker, key auth only
+# ----------------------------------------------------------------------------------------------
+
+render_sshd_config() {
+  cat <<EOCONF
+# Written by scripts/test-env.sh: edits are overwritten.
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $SSHD_HOST_KEY
+PidFile $SSHD_PID_FILE
+AuthorizedKeysFile $SSHD_AUTHORIZED_KEYS
+AllowUsers $SSHD_USER
+PermitRootLogin no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitEmptyPasswords no
+AuthenticationMethods publickey
+UsePAM no
+AllowTcpForwarding yes
+AllowStreamLocalForwarding yes
+X11Forwarding no
+PrintMotd no
+ClientAliveInterval 30
+# Integration tests open many short connections at once.
+MaxStartups 50:30:100
+MaxSessions 50
+LogLevel VERBOSE
+Subsystem sftp internal-sftp
+EOCONF
+}
+
+sshd_pid() { pid_from_file "$SSHD_PID_FILE"; }
+sshd_running() { pid_is "$(sshd_pid)" sshd; }
+sshd_port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null; }
+
+# ensure_sshd_user: a system user in group docker that owns the default base folder /opt/berth.
+ensure_sshd_user() {
+  if ! getent passwd "$SSHD_USER" >/dev/null; then
+    log "creating the user $SSHD_USER (group docker, home /home/$SSHD_USER)"
+    quiet useradd --system --create-home --home-dir "/home/$SSHD_USER" --shell /bin/bash "$SSHD_USER"
+  fi
+  getent group docker >/dev/null || quiet groupadd --system docker
+  id -nG "$SSHD_USER" | tr ' ' '\n' | grep -qx docker || quiet usermod -aG docker "$SSHD_USER"
+  # "*" (no password, not locked): with UsePAM no, sshd refuses accounts whose password is "!".
+  [ "$(getent shadow "$SSHD_USER" | cut -d: -f2)" = '*' ] || quiet usermod -p '*' "$SSHD_USER"
+  mkdir -p "$SSHD_BASE_DIR"
+  chown "$SSHD_USER:$SSHD_USER" "$SSHD_BASE_DIR"
+}
+
+stop_sshd() {
+  local pid
+  pid="$(sshd_pid)"
+  if pid_is "$pid" sshd; then
+    log "stopping the test sshd (pid $pid)"
+    kill -TERM "$pid"
+    wait_until 10 eval '! pid_alive '"$pid" || die "sshd (pid $pid) did not stop within 10s"
+  fi
+  rm -f "$SSHD_PID_FILE"
+}
+
+sshd_self_check() {
+  local out
+  out="$(ssh_as "$SSHD_USER" "$SSHD_PORT" 'id -un; test -w /var/run/docker.sock && echo docker-ok; test -w '"$SSHD_BASE_DIR"' && echo base-ok')" ||
+    { echo "test-env: key login as $SSHD_USER on 127.0.0.1:$SSHD_PORT failed (log: $SSHD_LOG)" >&2; return 1; }
+  [ "$out" = "$SSHD_USER"$'\n'docker-ok$'\n'base-ok ] ||
+    { echo "test-env: on the test sshd, expected user, docker socket and $SSHD_BASE_DIR access; got: $out" >&2; return 1; }
+  ssh_password_refused "$SSHD_PORT" "$SSHD_USER" ||
+    { echo "test-env: the test sshd offers more than publickey authentication" >&2; return 1; }
+  log "sshd self-check passed: key login as $SSHD_USER, docker socket writable, passwords refused"
+}
+
+ensure_sshd() {
+  local restart=0 config_file
+  command -v sshd >/dev/null || die "sshd not found after installing openssh-server"
+  mkdir -p "$SSHD_DIR" /run/sshd
+  chmod 0755 "$SSH_DIR" "$SSHD_DIR"
+  ensure_ssh_client_key
+  ensure_sshd_user
+  ssh_keygen_once "$SSHD_HOST_KEY" ed25519 berth-test-sshd
+  if ! cmp -s "$SSH_CLIENT_KEY.pub" "$SSHD_AUTHORIZED_KEYS"; then
+    install -m 0644 "$SSH_CLIENT_KEY.pub" "$SSHD_AUTHORIZED_KEYS"
+    restart=1
+  fi
+  config_file="$(mktemp "$TMP_ROOT/sshd.XXXXXX")"
+  render_sshd_config >"$config_file"
+  if ! cmp -s "$config_file" "$SSHD_CONFIG"; then
+    log "writing $SSHD_CONFIG"
+    install -m 0644 "$config_file" "$SSHD_CONFIG"
+    restart=1
+  fi
+  write_known_hosts
+
+  if sshd_running && [ "$restart" -eq 0 ]; then
+    log "test sshd answers on 127.0.0.1:$SSHD_PORT (pid $(sshd_pid))"
+    [ "$CHECK" -eq 0 ] || sshd_self_check || die "the test sshd fails its self-check"
+    return 0
+  fi
+  stop_sshd
+  sshd_port_taken && die "something else listens on 127.0.0.1:$SSHD_PORT; stop it or set BERTH_SSHD_PORT"
+  quiet /usr/sbin/sshd -t -f "$SSHD_CONFIG" || die "sshd rejects $SSHD_CONFIG"
+  log "starting sshd on 127.0.0.1:$SSHD_PORT (log: $SSHD_LOG)"
+  # sshd detaches and writes its pid file once it listens.
+  quiet /usr/sbin/sshd -f "$SSHD_CONFIG" -E "$SSHD_LOG" 9>&- || die "sshd did not start (log: $SSHD_LOG)"
+  wait_until 10 sshd_running || die "sshd did not write $SSHD_PID_FILE (log: $SSHD_LOG)"
+  wait_until 10 sshd_port_taken || die "sshd does not listen on 127.0.0.1:$SSHD_PORT (log: $SSHD_LOG)"
+  sshd_self_check || die "the test sshd fails its self-check"
+}
+
+# ----------------------------------------------------------------------------------------------
+# systemd host (the systemd method's host): Debian bookworm booted by systemd in a container
+# ----------------------------------------------------------------------------------------------
+
+# debootstrap's mirror: the first Debian URI in apt's sources (BERTH_DEBIAN_MIRROR overrides).
+debian_mirror() {
+  if [ -n "${BERTH_DEBIAN_MIRROR:-}" ]; then
+    echo "$BERTH_DEBIAN_MIRROR"
+    return 0
+  fi
+  local uri
+  uri="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
+    awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i } /^deb / { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; break } }' |
+    grep -E '/debian/?$' | head -n 1)"
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# The cached root filesystem: named by everything debootstrap is given, so a change rebuilds it.
+systemd_rootfs_tarball() {
+  local key
+  key="$(echo "$SYSTEMD_HOST_SUITE minbase $SYSTEMD_HOST_INCLUDE $(debian_mirror)" | sha256_of_stdin | cut -c1-16)"
+  echo "$CACHE_DIR/debootstrap-$SYSTEMD_HOST_SUITE-minbase-$key.tar.gz"
+}
+
+ensure_systemd_rootfs() {
+  local tarball dir mirror
+  tarball="$(systemd_rootfs_tarball)"
+  [ -s "$tarball" ] && return 0
+  mirror="$(debian_mirror)"
+  mkdir -p "$CACHE_DIR"
+  dir="$(image_root_dir)"
+  log "debootstrap $SYSTEMD_HOST_SUITE (minbase + $SYSTEMD_HOST_INCLUDE) from $mirror: a few minutes, once"
+  quiet debootstrap --variant=minbase --include="$SYSTEMD_HOST_INCLUDE" "$SYSTEMD_HOST_SUITE" "$dir" "$mirror" ||
+    die "debootstrap failed (mirror $mirror; set BERTH_DEBIAN_MIRROR to use another)"
+  # Downloaded packages are not needed in the image.
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
+  tar --numeric-owner -C "$dir" -czf "$tarball.tmp" . || die "cannot write $tarball"
+  mv -f "$tarball.tmp" "$tarball"
+  rm -rf "$dir"
+  log "cached the root filesystem in $tarball ($(du -h "$tarball" | cut -f1))"
+}
+
+render_systemd_host_sshd_config() {
+  cat <<EOCONF
+# Written by scripts/test-env.sh (berth/systemd-host image).
+Port $SYSTEMD_HOST_PORT
+ListenAddress 127.0.0.1
+HostKey /etc/ssh/ssh_host_ed25519_key
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthenticationMethods publickey
+AllowTcpForwarding yes
+AllowStreamLocalForwarding yes
+MaxStartups 50:30:100
+MaxSessions 50
+EOCONF
+}
+
+systemd_host_source_hash() {
+  local node=$1 lib
+  {
+    declare -f build_systemd_host_image render_systemd_host_sshd_config
+    basename "$(systemd_rootfs_tarball)"
+    cat "$SSH_CLIENT_KEY.pub" "$SYSTEMD_HOST_KEY.pub"
+    "$node" --version
+    stat -L -c '%s %Y' "$node"
+    for lib in $(node_libraries "$node"); do echo "$lib $(stat -L -c '%s %Y' "$lib")"; done
+  } | sha256_of_stdin
+}
+
+# build_systemd_host_image HASH NODE: the cached debootstrap root + our sshd drop-in, host key,
+# authorized key, and Node (with the libraries it needs that the root lacks), via docker import.
+build_systemd_host_image() {
+  local hash=$1 node=$2 root lib
+  root="$(image_root_dir)"
+  tar -C "$root" -xzf "$(systemd_rootfs_tarball)" || return 1
+  rm -f "$root"/etc/ssh/ssh_host_*
+  install -m 0600 "$SYSTEMD_HOST_KEY" "$root/etc/ssh/ssh_host_ed25519_key"
+  install -m 0644 "$SYSTEMD_HOST_KEY.pub" "$root/etc/ssh/ssh_host_ed25519_key.pub"
+  render_systemd_host_sshd_config >"$root/etc/ssh/sshd_config.d/berth-test.conf"
+  install -d -m 0700 "$root/root/.ssh"
+  install -m 0600 "$SSH_CLIENT_KEY.pub" "$root/root/.ssh/authorized_keys"
+  install -D -m 0755 "$node" "$root/usr/local/bin/node"
+  for lib in $(node_libraries "$node"); do
+    [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+  done
+  # Start sshd at boot; nothing in a container needs a getty or udev.
+  ln -sf /lib/systemd/system/ssh.service "$root/etc/systemd/system/multi-user.target.wants/ssh.service"
+  for unit in getty@tty1.service console-getty.service systemd-udevd.service systemd-udev-trigger.service \
+    systemd-modules-load.service sys-kernel-config.mount sys-kernel-debug.mount; do
+    ln -sf /dev/null "$root/etc/systemd/system/$unit"
+  done
+  echo berth-systemd-host >"$root/etc/hostname"
+  : >"$root/etc/machine-id"
+  tar --numeric-owner -C "$root" -c . |
+    quiet docker import \
+      --change 'ENV container=docker' \
+      --change 'CMD ["/sbin/init"]' \
+      --change "LABEL $HASH_LABEL=$hash" \
+      - "$IMAGE_SYSTEMD_HOST" || return 1
+  rm -rf "$root"
+}
+
+systemd_host_container_image() { docker inspect -f '{{.Image}}' "$SYSTEMD_HOST_CONTAINER" 2>/dev/null || true; }
+systemd_host_container_running() {
+  [ "$(docker inspect -f '{{.State.Running}}' "$SYSTEMD_HOST_CONTAINER" 2>/dev/null)" = true ]
+}
+systemd_host_booted() {
+  case "$(docker exec "$SYSTEMD_HOST_CONTAINER" systemctl is-system-running 2>/dev/null)" in
+    running | degraded) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+start_systemd_host() {
+  quiet docker rm -f "$SYSTEMD_HOST_CONTAINER" || true
+  (exec 3<>"/dev/tcp/127.0.0.1/$SYSTEMD_HOST_PORT") 2>/dev/null &&
+    die "something else listens on 127.0.0.1:$SYSTEMD_HOST_PORT; stop it or set BERTH_SYSTEMD_HOST_SSH_PORT"
+  log "starting $SYSTEMD_HOST_CONTAINER ($IMAGE_SYSTEMD_HOST, systemd as PID 1, sshd on 127.0.0.1:$SYSTEMD_HOST_PORT)"
+  # --privileged does not work here; these capabilities and options are enough for systemd.
+  quiet docker run -d --name "$SYSTEMD_HOST_CONTAINER" --hostname berth-systemd-host \
+    --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+    --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+    --network host --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+    --tmpfs /run --tmpfs /run/lock -e container=docker \
+    "$IMAGE_SYSTEMD_HOST" /sbin/init || die "docker run $IMAGE_SYSTEMD_HOST failed"
+  if ! wait_until 60 systemd_host_booted; then
+    docker exec "$SYSTEMD_HOST_CONTAINER" systemctl --failed --no-legend 2>&1 | sed 's/^/    /' >&2 || true
+    docker logs "$SYSTEMD_HOST_CONTAINER" 2>&1 | tail -n 20 | sed 's/^/    /' >&2
+    die "systemd in $SYSTEMD_HOST_CONTAINER did not reach running/degraded within 60s"
+  fi
+}
+
+systemd_host_self_check() {
+  local out
+  out="$(ssh_as root "$SYSTEMD_HOST_PORT" \
+    'systemctl is-system-running; readlink /proc/1/exe; /usr/local/bin/node -e "console.log(process.version)"')" ||
+    { echo "test-env: key login as root on 127.0.0.1:$SYSTEMD_HOST_PORT failed" >&2; return 1; }
+  case "$out" in
+    running$'\n'/usr/lib/systemd/systemd$'\n'v24.* | degraded$'\n'/usr/lib/systemd/systemd$'\n'v24.*) ;;
+    *)
+      echo "test-env: the systemd host answered '$out' (expected running|degraded, systemd as PID 1, node v24)" >&2
+      return 1
+      ;;
+  esac
+  ssh_password_refused "$SYSTEMD_HOST_PORT" root ||
+    { echo "test-env: the systemd host offers more than publickey authentication" >&2; return 1; }
+  log "systemd host self-check passed: systemd $(head -n 1 <<<"$out"), key login as root, $(tail -n 1 <<<"$out")"
+}
+
+ensure_systemd_host() {
+  local node hash rebuilt=0
+  docker_ping || die "the docker engine does not answer on $DOCKER_SOCKET: run without --only, or with --only docker,systemd-host"
+  mkdir -p "$SYSTEMD_HOST_DIR"
+  chmod 0755 "$SSH_DIR"
+  ensure_ssh_client_key
+  ssh_keygen_once "$SYSTEMD_HOST_KEY" ed25519 berth-test-systemd-host
+  write_known_hosts
+  ensure_systemd_rootfs
+  node="$(node_binary)"
+  hash="$(systemd_host_source_hash "$node")"
+  if [ "$(image_label "$IMAGE_SYSTEMD_HOST")" != "$hash" ]; then
+    log "building $IMAGE_SYSTEMD_HOST (docker import of the cached root filesystem + sshd, keys, node)"
+    build_systemd_host_image "$hash" "$node" || die "building $IMAGE_SYSTEMD_HOST failed"
+    prune_replaced_images
+    rebuilt=1
+  fi
+  if [ "$rebuilt" -eq 0 ] && systemd_host_container_running &&
+    [ "$(systemd_host_container_image)" = "$(image_id "$IMAGE_SYSTEMD_HOST")" ] && systemd_host_booted; then
+    log "$SYSTEMD_HOST_CONTAINER is up (sshd on 127.0.0.1:$SYSTEMD_HOST_PORT)"
+    [ "$CHECK" -eq 0 ] || systemd_host_self_check || die "the systemd host fails its self-check"
+    return 0
+  fi
+  start_systemd_host
+  wait_until 15 eval "(exec 3<>/dev/tcp/127.0.0.1/$SYSTEMD_HOST_PORT) 2>/dev/null" ||
+    die "sshd in $SYSTEMD_HOST_CONTAINER does not listen on 127.0.0.1:$SYSTEMD_HOST_PORT"
+  systemd_host_self_check || die "the systemd host fails its self-check"
+}
+
+# ----------------------------------------------------------------------------------------------
 # Env file read by test-support/test-env.ts
 # ----------------------------------------------------------------------------------------------
 
@@ -779,6 +1160,33 @@ env_section_images() {
   done
   jq -n --arg busybox "$IMAGE_BUSYBOX" --arg node "$IMAGE_NODE" --arg healthService "$IMAGE_HEALTH" \
     '{busybox: $busybox, node: $node, healthService: $healthService}'
+}
+
+# ssh_env_section USER PORT HOST_KEY_PUB [JQ_FILTER ARGS...]: the fields both SSH hosts share.
+ssh_env_section() {
+  local user=$1 port=$2 host_key_pub=$3
+  shift 3
+  [ -s "$SSH_CLIENT_KEY" ] && [ -s "$host_key_pub" ] && [ -s "$SSH_KNOWN_HOSTS" ] || return 0
+  jq -n --arg host 127.0.0.1 --argjson port "$port" --arg user "$user" --arg privateKeyPath "$SSH_CLIENT_KEY" \
+    --arg hostKeyFingerprint "$(host_key_fingerprint "$host_key_pub")" --arg knownHostsPath "$SSH_KNOWN_HOSTS" "$@"
+}
+
+env_section_sshd() {
+  sshd_running || return 0
+  ssh_env_section "$SSHD_USER" "$SSHD_PORT" "$SSHD_HOST_KEY.pub" \
+    --arg dockerSocketPath "$DOCKER_SOCKET" --arg baseDir "$SSHD_BASE_DIR" \
+    '{host: $host, port: $port, user: $user, privateKeyPath: $privateKeyPath,
+      hostKeyFingerprint: $hostKeyFingerprint, knownHostsPath: $knownHostsPath,
+      dockerSocketPath: $dockerSocketPath, baseDir: $baseDir}'
+}
+
+env_section_systemdHost() {
+  docker_ping && systemd_host_container_running && systemd_host_booted || return 0
+  ssh_env_section root "$SYSTEMD_HOST_PORT" "$SYSTEMD_HOST_KEY.pub" \
+    --arg container "$SYSTEMD_HOST_CONTAINER" --arg nodePath /usr/local/bin/node \
+    '{host: $host, port: $port, user: $user, privateKeyPath: $privateKeyPath,
+      hostKeyFingerprint: $hostKeyFingerprint, knownHostsPath: $knownHostsPath,
+      container: $container, nodePath: $nodePath}'
 }
 
 write_env_file() {
@@ -812,6 +1220,14 @@ write_env_file() {
 
 reset_environment() {
   stop_registry
+  stop_sshd
+  if docker_ping; then
+    if docker inspect "$SYSTEMD_HOST_CONTAINER" >/dev/null 2>&1; then
+      log "removing the container $SYSTEMD_HOST_CONTAINER"
+      quiet docker rm -f "$SYSTEMD_HOST_CONTAINER" || true
+    fi
+    if image_exists "$IMAGE_SYSTEMD_HOST"; then quiet docker rmi -f "$IMAGE_SYSTEMD_HOST" || true; fi
+  fi
   if docker_ping; then
     log "removing the images built by this script"
     local image leftovers
@@ -825,10 +1241,11 @@ reset_environment() {
     # shellcheck disable=SC2086 # one id per word
     [ -z "$leftovers" ] || quiet docker rmi -f $leftovers || true
   fi
-  log "removing $STATE_DIR (registry data, password) and $ENV_FILE"
+  log "removing $STATE_DIR (registry data, password, SSH keys) and $ENV_FILE"
   rm -rf "$STATE_DIR"
   rm -f "$ENV_FILE"
-  log "reset done; dockerd keeps running and $DOCKER_DAEMON_JSON is left as is"
+  log "reset done; dockerd keeps running, $DOCKER_DAEMON_JSON is left as is, and so are the user" \
+    "$SSHD_USER, $SSHD_BASE_DIR and the debootstrap cache in $CACHE_DIR"
 }
 
 # ----------------------------------------------------------------------------------------------
@@ -880,7 +1297,7 @@ main() {
 
   for section in "${ALL_SECTIONS[@]}"; do
     [[ " ${selected[*]} " == *" $section "* ]] || continue
-    "ensure_$section"
+    "ensure_${section//-/_}"
   done
   write_env_file
   log "ready in $((SECONDS - START_SECONDS))s"

@@ -2,8 +2,8 @@
  * The integration-test environment started by `bash scripts/test-env.sh` (docs/test-environment.md).
  *
  * The script writes a JSON file (the repository's `.berth-test-env.json`, or `BERTH_TEST_ENV_FILE`)
- * describing the Docker engine, the local registry and the base images it built. Integration tests
- * read it here. A missing environment makes tests FAIL with the fix in the message: never skip.
+ * describing the Docker engine, the local registry, the base images it built and the SSH test
+ * hosts. Integration tests read it here. A missing environment makes tests FAIL with the fix in the message: never skip.
  *
  * ```ts
  * const env = requireTestEnvironment(['docker', 'registry']);
@@ -41,6 +41,36 @@ export interface ImagesTestEnvironment {
   readonly healthService: string;
 }
 
+/** An SSH test host: key authentication only, host key pinned (docs/test-environment.md). */
+export interface SshHostTestEnvironment {
+  /** Always `127.0.0.1`. */
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  /** The ed25519 client key both test hosts authorize (no passphrase). */
+  readonly privateKeyPath: string;
+  /** The host key's fingerprint as `ssh-keygen -l -E sha256` prints it: `SHA256:…`. */
+  readonly hostKeyFingerprint: string;
+  /** A known_hosts file naming both test hosts (plain `[127.0.0.1]:PORT` entries). */
+  readonly knownHostsPath: string;
+}
+
+/** sshd on this machine, logged in as `berth` (group docker): the docker method's host. */
+export interface SshdTestEnvironment extends SshHostTestEnvironment {
+  /** The Docker engine's socket on the host. */
+  readonly dockerSocketPath: string;
+  /** A folder the user owns, `/opt/berth`. */
+  readonly baseDir: string;
+}
+
+/** A Debian container booted by systemd (host network), logged in as `root`: the systemd method's host. */
+export interface SystemdHostTestEnvironment extends SshHostTestEnvironment {
+  /** The container's name (for `docker exec` when a test needs to look behind SSH). */
+  readonly container: string;
+  /** Node 24 inside the host. */
+  readonly nodePath: string;
+}
+
 export interface TestEnvironment {
   /** The file the environment was read from. */
   readonly filePath: string;
@@ -49,11 +79,13 @@ export interface TestEnvironment {
   readonly docker: DockerTestEnvironment | undefined;
   readonly registry: RegistryTestEnvironment | undefined;
   readonly images: ImagesTestEnvironment | undefined;
+  readonly sshd: SshdTestEnvironment | undefined;
+  readonly systemdHost: SystemdHostTestEnvironment | undefined;
   /** The whole parsed file, for sections this module does not know yet. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
-export type TestEnvironmentPart = 'docker' | 'registry' | 'images';
+export type TestEnvironmentPart = 'docker' | 'registry' | 'images' | 'sshd' | 'systemdHost';
 
 /** A TestEnvironment whose requested parts are known to be present. */
 export type RequiredTestEnvironment<P extends TestEnvironmentPart> = TestEnvironment & {
@@ -64,6 +96,8 @@ const PART_DESCRIPTIONS: Readonly<Record<TestEnvironmentPart, string>> = {
   docker: 'the Docker engine',
   registry: 'the local container registry',
   images: 'the locally built base images',
+  sshd: 'the test sshd on 127.0.0.1 (docker method host)',
+  systemdHost: 'the systemd test host (systemd method host)',
 };
 
 /** Thrown when the environment is missing, incomplete or unreadable. */
@@ -124,6 +158,16 @@ export function loadTestEnvironment(): TestEnvironment {
       node: read('node'),
       healthService: read('healthService'),
     })),
+    sshd: readSection(filePath, parsed, 'sshd', (read, readPort) => ({
+      ...readSshHost(read, readPort),
+      dockerSocketPath: read('dockerSocketPath'),
+      baseDir: read('baseDir'),
+    })),
+    systemdHost: readSection(filePath, parsed, 'systemdHost', (read, readPort) => ({
+      ...readSshHost(read, readPort),
+      container: read('container'),
+      nodePath: read('nodePath'),
+    })),
     raw: parsed,
   };
 }
@@ -177,12 +221,24 @@ export function dockerIsReachable(
 }
 
 type FieldReader = (field: string) => string;
+type PortReader = (field: string) => number;
+
+function readSshHost(read: FieldReader, readPort: PortReader): SshHostTestEnvironment {
+  return {
+    host: read('host'),
+    port: readPort('port'),
+    user: read('user'),
+    privateKeyPath: read('privateKeyPath'),
+    hostKeyFingerprint: read('hostKeyFingerprint'),
+    knownHostsPath: read('knownHostsPath'),
+  };
+}
 
 function readSection<T>(
   filePath: string,
   file: Readonly<Record<string, unknown>>,
   section: TestEnvironmentPart,
-  build: (read: FieldReader) => T,
+  build: (read: FieldReader, readPort: PortReader) => T,
 ): T | undefined {
   const value = file[section];
   if (value === undefined || value === null) {
@@ -191,13 +247,27 @@ function readSection<T>(
   if (!isRecord(value)) {
     throw malformed(filePath, `"${section}" is not an object`);
   }
-  return build((field) => {
-    const fieldValue = value[field];
-    if (typeof fieldValue !== 'string' || fieldValue === '') {
-      throw malformed(filePath, `"${section}.${field}" is not a non-empty string`);
-    }
-    return fieldValue;
-  });
+  return build(
+    (field) => {
+      const fieldValue = value[field];
+      if (typeof fieldValue !== 'string' || fieldValue === '') {
+        throw malformed(filePath, `"${section}.${field}" is not a non-empty string`);
+      }
+      return fieldValue;
+    },
+    (field) => {
+      const fieldValue = value[field];
+      if (
+        typeof fieldValue !== 'number' ||
+        !Number.isInteger(fieldValue) ||
+        fieldValue < 1 ||
+        fieldValue > 65535
+      ) {
+        throw malformed(filePath, `"${section}.${field}" is not a TCP port number`);
+      }
+      return fieldValue;
+    },
+  );
 }
 
 function malformed(filePath: string, reason: string): TestEnvironmentError {

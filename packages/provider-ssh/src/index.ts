@@ -1,6 +1,7 @@
 /**
  * @berth/provider-ssh: deploy to hosts you run. `localDocker()` targets the Docker engine of this
- * machine; `hostProvider()` is the same deploy logic over any `HostTransport`.
+ * machine; `sshHost()` deploys to your own server over SSH, with Docker or systemd;
+ * `hostProvider()` is the container deploy logic over any `HostTransport`.
  */
 export { buildLabels, LABELS, MANAGED_BY, parseLabels, type RevisionLabels } from './container-labels.js';
 export {
@@ -35,3 +36,30 @@ export {
   localSecretStore,
 } from './local-secret-store.js';
 export { mapDockerError } from './map-docker-error.js';
+export { type DockerOverSshOptions, dockerOverSsh } from './ssh/docker-over-ssh.js';
+export type { HistoryPhase, HostHistoryEntry } from './ssh/host-history.js';
+export { readHostHistory } from './ssh/host-history.js';
+export { fingerprintOf as sshKeyFingerprint } from './ssh/host-key.js';
+export { type HostLayout, hostLayout } from './ssh/host-layout.js';
+export { type RemoteCommand, sh, shellQuote } from './ssh/remote-command.js';
+export {
+  postRegistryEvent,
+  type RegistryEvent,
+  type ServiceRegistryHookOptions,
+  serviceRegistryHooks,
+} from './ssh/service-registry-hooks.js';
+export {
+  type CommandResult,
+  type RunOptions,
+  type SshConnection,
+  sshConnection,
+} from './ssh/ssh-connection.js';
+export { sshFetch } from './ssh/ssh-fetch.js';
+export { type SshHostDeps, sshHost } from './ssh/ssh-host.js';
+export type {
+  SshDockerOptionsInput,
+  SshHostOptionsInput,
+  SshSystemdOptionsInput,
+} from './ssh/ssh-host-options.js';
+export { type SshConnectionInput, sshConnectionSchema } from './ssh/ssh-options.js';
+export { renderUnitFile, type UnitFileInput, unitName } from './ssh/unit-file.js';

@@ -1,0 +1,256 @@
+/**
+ * Upload a service folder as a new release: `<base>/<service>/releases/<release-id>/`. Incremental:
+ * files whose content and mode match the previous release's manifest are copied on the host
+ * (`cp --reflink=auto -p`), only the others travel over SFTP. The release is assembled in a hidden
+ * folder, checked (sha256 of every sent file, count of all files) and renamed into place, so a
+ * release folder on the host is always complete.
+ */
+import { join } from 'node:path';
+import { BerthError } from '@berth/core';
+import type { HostLayout } from './host-layout.js';
+import { readServiceFolder } from './local-files.js';
+import { mapSshError } from './map-ssh-error.js';
+import {
+  type ManifestEntry,
+  parseManifest,
+  parseSha256sum,
+  planTransfer,
+  type ReleaseManifest,
+  verifyHashes,
+} from './release-manifest.js';
+import { batchArguments, joinCommands, type RemoteCommand, sh } from './remote-command.js';
+import { readRemoteFile, writeRemoteFile } from './remote-files.js';
+import type { SshConnection } from './ssh-connection.js';
+
+/** Progress of a transfer: files and bytes done of the release's total. */
+export interface TransferProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  /** The file just sent, when one was. */
+  path?: string;
+}
+
+/** Options of `uploadRelease`. */
+export interface UploadReleaseOptions {
+  connection: SshConnection;
+  layout: HostLayout;
+  /** The local service folder. */
+  folder: string;
+  releaseId: string;
+  /** The release to copy unchanged files from (usually the current one). */
+  previousReleaseId?: string;
+  /** Sent even when an ignore rule matches (e.g. the Dockerfile). */
+  alwaysSend?: readonly string[];
+  onProgress?: (progress: TransferProgress) => void;
+  /** Files sent at the same time. Default 4. */
+  concurrency?: number;
+  /** Clock for the manifest's `createdAt`. */
+  now?: () => number;
+  signal?: AbortSignal;
+}
+
+/** What a transfer did. */
+export interface UploadReleaseResult {
+  releaseId: string;
+  releaseDir: string;
+  files: number;
+  bytes: number;
+  uploadedFiles: number;
+  uploadedBytes: number;
+  copiedFiles: number;
+  copiedBytes: number;
+  manifest: ReleaseManifest;
+}
+
+function transferError(message: string, details: Record<string, unknown>, cause?: unknown): BerthError {
+  return new BerthError('SSH_TRANSFER_FAILED', message, {
+    details,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** Commands that lay out the incoming folder: its sub-folders, then the copies from the previous release. */
+function prepareCommands(
+  incoming: string,
+  previousDir: string | undefined,
+  directories: string[],
+  copies: ManifestEntry[],
+): RemoteCommand[] {
+  const commands: RemoteCommand[] = [];
+  for (const batch of batchArguments(directories))
+    commands.push(sh`cd -- ${incoming} && mkdir -p -- ${batch}`);
+  if (previousDir !== undefined) {
+    for (const batch of batchArguments(copies.map((entry) => entry.path))) {
+      commands.push(sh`cd -- ${previousDir} && cp --reflink=auto -p --parents -- ${batch} ${incoming}/`);
+    }
+  }
+  return commands;
+}
+
+async function runAll(
+  connection: SshConnection,
+  commands: RemoteCommand[],
+  description: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const command of commands) {
+    await connection.run(command, { description, ...(signal ? { signal } : {}) });
+  }
+}
+
+/** Upload `folder` as release `releaseId`; see the module comment. */
+export async function uploadRelease(options: UploadReleaseOptions): Promise<UploadReleaseResult> {
+  const { connection, layout, releaseId, signal } = options;
+  const entries = await readServiceFolder(
+    options.folder,
+    options.alwaysSend ? { alwaysSend: options.alwaysSend } : {},
+  );
+  const releaseDir = layout.release(releaseId);
+  const incoming = `${layout.releasesDir}/.incoming-${releaseId}`;
+  const details = { target: connection.target, releaseDir };
+
+  let previousDir: string | undefined;
+  let previous: ReleaseManifest | undefined;
+  if (options.previousReleaseId !== undefined) {
+    previous = parseManifest(await readRemoteFile(connection, layout.manifest(options.previousReleaseId)));
+    const exists = await connection.run(sh`test -d ${layout.release(options.previousReleaseId)}`, {
+      allowExitCodes: [0, 1],
+    });
+    if (previous && exists.exitCode === 0) previousDir = layout.release(options.previousReleaseId);
+    else previous = undefined;
+  }
+  const plan = planTransfer(entries, previous?.entries);
+
+  await connection
+    .run(
+      joinCommands([
+        sh`umask 022`,
+        sh`mkdir -p -- ${layout.releasesDir} ${layout.manifestsDir}`,
+        sh`test ! -e ${releaseDir}`,
+        sh`rm -rf -- ${incoming}`,
+        sh`mkdir -- ${incoming}`,
+      ]),
+      { description: `create the release folder ${releaseDir}`, ...(signal ? { signal } : {}) },
+    )
+    .catch((error: unknown) => {
+      throw transferError(
+        `Cannot create the release folder ${releaseDir} on ${connection.target}: ${(error as Error).message}`,
+        details,
+        error,
+      );
+    });
+
+  const progress: TransferProgress = {
+    filesDone: 0,
+    filesTotal: plan.totalFiles,
+    bytesDone: 0,
+    bytesTotal: plan.totalBytes,
+  };
+  const report = (path?: string) => options.onProgress?.({ ...progress, ...(path ? { path } : {}) });
+  report();
+
+  await runAll(
+    connection,
+    prepareCommands(incoming, previousDir, plan.directories, plan.copy),
+    'copy unchanged files from the previous release',
+    signal,
+  );
+  progress.filesDone += plan.copy.length;
+  progress.bytesDone += plan.totalBytes - plan.uploadBytes;
+  if (plan.copy.length > 0) report();
+
+  const sftp = await connection.sftp();
+  const queue = [...plan.upload];
+  const worker = async () => {
+    for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
+      if (signal?.aborted) throw signal.reason;
+      const file = entry;
+      let sent = 0;
+      await new Promise<void>((resolve, reject) => {
+        sftp.fastPut(
+          join(options.folder, file.path),
+          `${incoming}/${file.path}`,
+          {
+            mode: file.mode,
+            step: (total) => {
+              progress.bytesDone += total - sent;
+              sent = total;
+            },
+          },
+          (error) => (error ? reject(mapSshError(error, connection.target, 'sftp')) : resolve()),
+        );
+      });
+      progress.bytesDone += file.size - sent;
+      progress.filesDone += 1;
+      report(file.path);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+
+  // Modes exactly as in the manifest, whatever the server's umask; links; then the checks.
+  const finishing: RemoteCommand[] = [];
+  for (const mode of [0o644, 0o755]) {
+    const paths = plan.upload.filter((entry) => entry.mode === mode).map((entry) => entry.path);
+    for (const batch of batchArguments(paths))
+      finishing.push(sh`cd -- ${incoming} && chmod ${mode.toString(8)} -- ${batch}`);
+  }
+  for (const link of plan.symlinks)
+    finishing.push(sh`cd -- ${incoming} && ln -s -- ${link.target ?? ''} ${link.path}`);
+  await runAll(connection, finishing, 'set modes and links', signal);
+  await verifyIncoming(connection, incoming, plan.upload, plan.totalFiles, details);
+
+  const manifest: ReleaseManifest = {
+    version: 1,
+    releaseId,
+    createdAt: new Date((options.now ?? Date.now)()).toISOString(),
+    entries,
+  };
+  await writeRemoteFile(connection, layout.manifest(releaseId), `${JSON.stringify(manifest)}\n`, 0o644);
+  await connection.run(sh`test ! -e ${releaseDir} && mv -- ${incoming} ${releaseDir}`, {
+    description: `move the release into ${releaseDir}`,
+  });
+  return {
+    releaseId,
+    releaseDir,
+    files: plan.totalFiles,
+    bytes: plan.totalBytes,
+    uploadedFiles: plan.upload.length,
+    uploadedBytes: plan.uploadBytes,
+    copiedFiles: plan.copy.length,
+    copiedBytes: plan.totalBytes - plan.uploadBytes,
+    manifest,
+  };
+}
+
+async function verifyIncoming(
+  connection: SshConnection,
+  incoming: string,
+  uploaded: ManifestEntry[],
+  totalFiles: number,
+  details: Record<string, unknown>,
+): Promise<void> {
+  let output = '';
+  for (const batch of batchArguments(uploaded.map((entry) => entry.path))) {
+    output += (
+      await connection.run(sh`cd -- ${incoming} && sha256sum -- ${batch}`, {
+        description: 'check the sent files',
+      })
+    ).stdout;
+  }
+  const wrong = verifyHashes(uploaded, parseSha256sum(output));
+  const count = Number(
+    (
+      await connection.run(sh`cd -- ${incoming} && find . -type f | wc -l`, {
+        description: 'count the release files',
+      })
+    ).stdout.trim(),
+  );
+  if (wrong.length > 0 || count !== totalFiles) {
+    throw transferError(
+      `The release on ${connection.target} does not match the local folder (${wrong.length} file(s) differ, ${count} of ${totalFiles} present).`,
+      { ...details, differing: wrong.slice(0, 20), filesOnHost: count, filesExpected: totalFiles },
+    );
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * `sshHost()`: deploy to a server you own over SSH, with Docker or with systemd. One SSH connection
+ * (key authentication, pinned host key) carries everything: commands, SFTP, and the Docker Engine
+ * API tunnelled to the host's socket.
+ */
+import { hostname, userInfo } from 'node:os';
+import type { Provider } from '@berth/core';
+import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerTransport } from '../docker-transport.js';
+import { defaultSecretsDir } from '../host-options.js';
+import { hostProvider } from '../host-provider.js';
+import { localSecretStore } from '../local-secret-store.js';
+import { describeDockerOverSsh, dockerOverSsh } from './docker-over-ssh.js';
+import { withHostAudit } from './host-audit.js';
+import { parseListeningSockets, portTaken } from './proc-net.js';
+import { sh } from './remote-command.js';
+import { type SshConnection, type SshConnectionDeps, sshConnection } from './ssh-connection.js';
+import {
+  parseSshHostOptions,
+  type SshDockerOptions,
+  type SshHostOptionsInput,
+  type SshSystemdOptions,
+} from './ssh-host-options.js';
+import { systemdProvider } from './systemd-provider.js';
+
+/** Ports of `sshHost()`, for tests. */
+export interface SshHostDeps {
+  /** An open-on-demand connection to use instead of one made from `options.ssh`. */
+  connection?: SshConnection;
+  connectionDeps?: SshConnectionDeps;
+}
+
+function defaultOperator(): string {
+  try {
+    return `${userInfo().username}@${hostname()}`;
+  } catch {
+    return `pid ${process.pid}@${hostname()}`;
+  }
+}
+
+/** Whether nothing listens on `address:port` on the host (read from /proc/net). */
+export function remotePortFree(connection: SshConnection) {
+  return async (address: string, port: number): Promise<boolean> => {
+    const text = (
+      await connection.run(sh`cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true`, {
+        description: 'list listening ports',
+      })
+    ).stdout;
+    return !portTaken(parseListeningSockets(text), address, port);
+  };
+}
+
+function dockerMethod(options: SshDockerOptions, connection: SshConnection, operator: string): Provider {
+  const docker = dockerOverSsh(connection, { socketPath: options.dockerSocketPath });
+  const transport = {
+    ...dockerTransport(docker, {
+      description: describeDockerOverSsh(connection, options.dockerSocketPath),
+      isPortFree: remotePortFree(connection),
+    }),
+    close: () => connection.close(),
+  };
+  const base = hostProvider({
+    name: 'ssh-docker',
+    transport,
+    options: options.host,
+    secrets: localSecretStore({
+      directory: options.host.secretsDir,
+      keepVersions: options.host.keepRevisions + 1,
+    }),
+    // Build on the host's engine through the tunnel: the context travels over SSH, nothing is pushed.
+    imageBuilder: dockerImageBuilder({ docker }),
+  });
+  return withHostAudit(base, {
+    connection,
+    operator,
+    lockTtlSeconds: options.lockTtlSeconds,
+    baseDir: options.baseDir,
+  });
+}
+
+function systemdMethod(options: SshSystemdOptions, connection: SshConnection, operator: string): Provider {
+  return systemdProvider({
+    connection,
+    options,
+    operator,
+    secrets: localSecretStore({
+      directory: options.secretsDir ?? defaultSecretsDir(),
+      keepVersions: options.keepReleases + 1,
+    }),
+  });
+}
+
+/**
+ * Deploy to your own server over SSH.
+ *
+ * - `method: 'docker'`: each revision is a container on the host's Docker engine, built there
+ *   from your folder (the Engine API runs through the SSH connection), as `localDocker()` does
+ *   locally.
+ * - `method: 'systemd'`: each revision is the unit `berth-<service>.service` running `start` from
+ *   a release folder uploaded to `<baseDir>/<service>/releases/` (incrementally), after `install`.
+ *
+ * ```ts
+ * const provider = sshHost({
+ *   method: 'systemd',
+ *   ssh: { host: 'vps.example.com', username: 'deploy', privateKeyPath: '~/.ssh/id_ed25519', hostKey: 'SHA256:…' },
+ *   start: ['node', 'server.js'],
+ *   install: 'npm ci --omit=dev',
+ * });
+ * ```
+ * Validates its options before any I/O; connects on first use. See docs/providers/ssh.md.
+ */
+export function sshHost(options: SshHostOptionsInput, deps: SshHostDeps = {}): Provider {
+  const parsed = parseSshHostOptions(options);
+  const connection = deps.connection ?? sshConnection(parsed.ssh, deps.connectionDeps);
+  const operator = parsed.operator ?? defaultOperator();
+  return parsed.method === 'docker'
+    ? dockerMethod(parsed, connection, operator)
+    : systemdMethod(parsed, connection, operator);
+}

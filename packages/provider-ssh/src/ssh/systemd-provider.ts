@@ -1,0 +1,332 @@
+/**
+ * The systemd method: each revision runs as the unit `berth-<service>.service` from a release
+ * folder on the host. `apply` writes the revision's environment file (0600) and unit, switches the
+ * `current` link atomically and restarts the unit; `restoreRevision` puts an earlier revision's
+ * unit and release back. Every change holds the host lock and lands in the host history.
+ */
+import {
+  type ApplyOutcome,
+  type DesiredService,
+  defineProvider,
+  type PreflightCheck,
+  type Provider,
+  type ProviderContext,
+  ProviderError,
+  type ServiceTarget,
+} from '@berth/core';
+import { validateHostSpec } from '../host-provider.js';
+import type { LocalSecretStore } from '../local-secret-store.js';
+import { type AuditEntry, runAudited } from './host-audit.js';
+import type { HistoryPhase } from './host-history.js';
+import { type HostLayout, hostLayout } from './host-layout.js';
+import { parseListeningSockets, portTaken } from './proc-net.js';
+import { joinCommands, sh } from './remote-command.js';
+import { readRemoteFile, writeRemoteFile } from './remote-files.js';
+import type { SshConnection } from './ssh-connection.js';
+import type { SshSystemdOptions } from './ssh-host-options.js';
+import { pruneSystemdReleases } from './systemd-prune.js';
+import {
+  memoryBytes,
+  observedOf,
+  parseRevisionRecord,
+  revisionInfoOf,
+  type SystemdRevisionRecord,
+  serviceEnvironment,
+  withoutSecretValues,
+} from './systemd-records.js';
+import { type ReleasePhases, releaseIdOf, systemdReleaseBuilder } from './systemd-release-builder.js';
+import { systemdUnits, unitLiveness } from './systemd-units.js';
+import { renderEnvironmentFile, renderUnitFile, unitName } from './unit-file.js';
+
+/** What the systemd provider is made of. */
+export interface SystemdProviderConfig {
+  connection: SshConnection;
+  options: SshSystemdOptions;
+  secrets: LocalSecretStore;
+  operator: string;
+}
+
+const journalLines = 15;
+
+/** The provider of the systemd method (use `sshHost({ method: 'systemd', … })`). */
+export function systemdProvider(config: SystemdProviderConfig): Provider {
+  const { connection, options, operator } = config;
+  const units = systemdUnits(connection, options.ssh.username);
+  const buildPhases = new Map<string, ReleasePhases>();
+  const imageBuilder = systemdReleaseBuilder({
+    connection,
+    options,
+    units,
+    operator,
+    onPhases: (releaseId, phases) => buildPhases.set(releaseId, phases),
+  });
+  const layoutOf = (target: ServiceTarget): HostLayout => hostLayout(options.baseDir, target.service);
+  const urlOf = (port: number) => `http://${options.urlHost ?? options.ssh.host}:${port}`;
+
+  const readRecord = async (layout: HostLayout, revision: string) =>
+    parseRevisionRecord(await readRemoteFile(connection, layout.revision(revision)));
+  const currentRevision = async (layout: HostLayout) =>
+    (await readRemoteFile(connection, layout.currentRevisionFile))?.trim() || undefined;
+
+  /** Port free, or held while this service's unit runs (the restart frees it). */
+  const checkPort = async (service: string, port: number): Promise<PreflightCheck> => {
+    const sockets = parseListeningSockets(
+      (await connection.run(sh`cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true`)).stdout,
+    );
+    if (!portTaken(sockets, '0.0.0.0', port))
+      return { name: 'host-port', ok: true, message: `port ${port} is free on ${connection.target}` };
+    const status = await units.status(service);
+    if (status.activeState === 'active' || status.activeState === 'activating')
+      return { name: 'host-port', ok: true, message: `port ${port} is held by ${unitName(service)}` };
+    return {
+      name: 'host-port',
+      ok: false,
+      message: `port ${port} is in use on ${connection.target} by another process`,
+      hint: 'Stop the process that listens on that port, or change the service `port`.',
+    };
+  };
+
+  const auditSettings = { connection, operator, lockTtlSeconds: options.lockTtlSeconds };
+  const audited = <T>(
+    context: ProviderContext,
+    layout: HostLayout,
+    entry: AuditEntry,
+    body: (phases: HistoryPhase[]) => Promise<T>,
+  ): Promise<T> => runAudited(auditSettings, context, layout, entry, body);
+
+  /** Make `record` the running revision: its unit, the current link, a restart. */
+  const activate = async (
+    context: ProviderContext,
+    layout: HostLayout,
+    record: SystemdRevisionRecord,
+    unitText: string,
+    phases: HistoryPhase[],
+  ) => {
+    const started = context.clock.now();
+    await units.install(record.desired.service, unitText);
+    const next = `${layout.currentLink}.berth-tmp`;
+    await connection.run(
+      joinCommands([
+        sh`ln -sfn -- ${`releases/${record.releaseId}`} ${next}`,
+        sh`mv -Tf -- ${next} ${layout.currentLink}`,
+      ]),
+      { description: `switch ${layout.currentLink} to ${record.releaseId}` },
+    );
+    await writeRemoteFile(connection, layout.currentRevisionFile, `${record.revision}\n`, 0o644);
+    try {
+      await units.restart(record.desired.service);
+    } catch (error) {
+      const journal = await units.journal(record.desired.service, journalLines).catch(() => '');
+      throw new ProviderError(
+        'DEPLOY_FAILED',
+        `${unitName(record.desired.service)} did not start: ${(error as Error).message}`,
+        {
+          hint: 'Read the log lines in `details.journal`; check the `start` command and that it listens on $PORT.',
+          cause: error,
+          details: { journal: journal.slice(-2000) },
+        },
+      );
+    }
+    const startMs = context.clock.now() - started;
+    phases.push({ name: 'start', status: 'succeeded', durationMs: startMs });
+    context.log('info', `start: ${unitName(record.desired.service)} runs release ${record.releaseId}`, {
+      phase: 'start',
+      durationMs: startMs,
+    });
+  };
+
+  const unitFor = (
+    layout: HostLayout,
+    desired: DesiredService,
+    releaseId: string,
+    plain: Record<string, string>,
+  ) =>
+    renderUnitFile({
+      service: desired.service,
+      releaseId,
+      workingDirectory: layout.release(releaseId),
+      command: options.start,
+      environment: plain,
+      environmentFile: layout.envFile(desired.revision),
+      ...(options.user ? { user: options.user } : {}),
+      restart: options.restart,
+      stopTimeoutSeconds: options.stopTimeoutSeconds,
+      ...(memoryBytes(desired.resources.memory) !== undefined
+        ? { memoryMaxBytes: memoryBytes(desired.resources.memory) }
+        : {}),
+      ...(desired.resources.cpu !== undefined ? { cpuQuotaPercent: desired.resources.cpu * 100 } : {}),
+    });
+
+  const provider: Provider = {
+    specificationVersion: 'v1',
+    name: 'ssh-systemd',
+    secrets: config.secrets,
+    imageBuilder,
+    validateSpec: validateHostSpec,
+    predictUrl: (_target, spec) => urlOf(spec.port),
+
+    async preflight(context, target, spec) {
+      const checks = (await imageBuilder.preflight?.(context)) ?? [];
+      if (checks.every((check) => check.ok) && spec) checks.push(await checkPort(target.service, spec.port));
+      return checks;
+    },
+
+    async observe(_context, target) {
+      const layout = layoutOf(target);
+      const revision = await currentRevision(layout);
+      const record = revision ? await readRecord(layout, revision) : undefined;
+      return record ? observedOf(record, await units.status(target.service)) : undefined;
+    },
+
+    async apply(context, desired) {
+      const layout = layoutOf(desired);
+      const releaseId = releaseIdOf(desired.image.ref);
+      if (!releaseId)
+        throw new ProviderError(
+          'IMAGE_NOT_FOUND',
+          `The systemd method runs release folders, not the image ${desired.image.ref}.`,
+          {
+            hint: 'Give the spec `image: { build: { context: "<service folder>" } }` and let sshHost() build it (do not pass another imageBuilder).',
+          },
+        );
+      return audited(
+        context,
+        layout,
+        { operation: 'deploy', service: desired.service, revision: desired.revision, releaseId },
+        async (phases) => {
+          const built = buildPhases.get(releaseId);
+          if (built)
+            phases.push(
+              { name: 'transfer', status: 'succeeded', durationMs: built.transferMs },
+              { name: 'build', status: 'succeeded', durationMs: built.buildMs },
+            );
+          const ready = await connection.run(sh`test -e ${layout.readyMarker(releaseId)}`, {
+            allowExitCodes: [0, 1],
+          });
+          if (ready.exitCode !== 0)
+            throw new ProviderError(
+              'IMAGE_NOT_FOUND',
+              `Release ${releaseId} is not on ${connection.target}.`,
+              { hint: 'Deploy again: the release is uploaded by the image phase.' },
+            );
+          const port = await checkPort(desired.service, desired.port);
+          if (!port.ok)
+            throw new ProviderError('PROVIDER_CONFLICT', port.message ?? 'The port is taken', {
+              hint: port.hint,
+            });
+          const values = await config.secrets.resolve(desired, desired.secrets);
+          const environment = serviceEnvironment(desired, values);
+          const record: SystemdRevisionRecord = {
+            version: 1,
+            revision: desired.revision,
+            releaseId,
+            createdAt: new Date(context.clock.now()).toISOString(),
+            url: urlOf(desired.port),
+            desired: withoutSecretValues(desired),
+          };
+          const unitText = unitFor(layout, desired, releaseId, environment.plain);
+          await connection.run(
+            sh`umask 077 && mkdir -p -- ${layout.envDir} && umask 022 && mkdir -p -- ${layout.revisionsDir} ${layout.unitsDir}`,
+          );
+          await writeRemoteFile(
+            connection,
+            layout.envFile(desired.revision),
+            renderEnvironmentFile(environment.secret),
+            0o600,
+          );
+          await writeRemoteFile(connection, layout.unitCopy(desired.revision), unitText, 0o644);
+          await writeRemoteFile(
+            connection,
+            layout.revision(desired.revision),
+            `${JSON.stringify(record)}\n`,
+            0o644,
+          );
+          await activate(context, layout, record, unitText, phases);
+          await pruneSystemdReleases(connection, layout, options, context, desired.revision).catch(
+            (error: unknown) =>
+              context.log('warn', `Pruning old releases failed: ${(error as Error).message}`),
+          );
+          return {
+            revision: desired.revision,
+            url: record.url,
+            data: { releaseId, unit: unitName(desired.service) },
+          };
+        },
+      );
+    },
+
+    async restoreRevision(context, target, wanted): Promise<ApplyOutcome> {
+      const layout = layoutOf(target);
+      return audited(
+        context,
+        layout,
+        { operation: 'restore', service: target.service, revision: wanted.revision },
+        async (phases) => {
+          const record = await readRecord(layout, wanted.revision);
+          const unitText = await readRemoteFile(connection, layout.unitCopy(wanted.revision));
+          const present =
+            record &&
+            (
+              await connection.run(
+                sh`test -e ${layout.readyMarker(record.releaseId)} && test -f ${layout.envFile(wanted.revision)}`,
+                { allowExitCodes: [0, 1] },
+              )
+            ).exitCode === 0;
+          if (!record || !unitText || !present)
+            throw new ProviderError(
+              'REVISION_NOT_FOUND',
+              `Revision ${wanted.revision} is no longer kept on ${connection.target} (its release was pruned).`,
+              {
+                hint: 'Pick a revision from listRevisions(), or deploy that version again.',
+              },
+            );
+          await activate(context, layout, record, unitText, phases);
+          return {
+            revision: record.revision,
+            url: record.url,
+            data: { releaseId: record.releaseId, unit: unitName(target.service) },
+          };
+        },
+      );
+    },
+
+    async listRevisions(_context, target) {
+      const layout = layoutOf(target);
+      const listing = await connection.run(sh`cat -- ${layout.revisionsDir}/*.json 2>/dev/null; true`);
+      const records = listing.stdout.split('\n').flatMap((line) => parseRevisionRecord(line) ?? []);
+      const current = await currentRevision(layout);
+      const status = await units.status(target.service);
+      return records
+        .sort((left, right) => (left.createdAt < right.createdAt ? 1 : -1))
+        .map((record) => revisionInfoOf(record, current, status));
+    },
+
+    async probeRevision(_context, target, revision) {
+      const current = await currentRevision(layoutOf(target));
+      if (current !== revision)
+        return { alive: false, reason: `the host runs revision ${current ?? 'none'}, not ${revision}` };
+      const status = await units.status(target.service);
+      const first = unitLiveness(status, '');
+      if (first.alive) return first;
+      return unitLiveness(status, await units.journal(target.service, journalLines).catch(() => ''));
+    },
+
+    async destroy(context, target) {
+      const layout = layoutOf(target);
+      return audited(context, layout, { operation: 'down', service: target.service }, async () => {
+        await units.remove(target.service);
+        // Everything but the history (kept for the audit trail) and the lock (released after).
+        await connection.run(
+          sh`cd -- ${layout.serviceDir} 2>/dev/null && find . -mindepth 1 -maxdepth 1 ! -name history.jsonl ! -name .lock -exec rm -rf -- {} + ; true`,
+        );
+        context.log('info', `Removed ${unitName(target.service)} and the releases in ${layout.serviceDir}`);
+        return { removed: [unitName(target.service), layout.releasesDir] };
+      });
+    },
+
+    async close() {
+      await connection.close();
+    },
+  };
+  return defineProvider(provider);
+}
