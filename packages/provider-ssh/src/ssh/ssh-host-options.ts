@@ -94,35 +94,33 @@ function invalid(issues: { path: string; message: string }[]): BerthError {
   );
 }
 
+/** Parse with `schema`, or throw PROVIDER_OPTIONS_INVALID naming every rejected field. */
+function parseWith<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw invalid(
+    result.error.issues.map((issue) => ({
+      path: `options.${issue.path.join('.')}`,
+      message: issue.message,
+    })),
+  );
+}
+
 /** Validate `sshHost()` options (SSH first: a password is refused by name). */
 export function parseSshHostOptions(input: SshHostOptionsInput): SshSystemdOptions | SshDockerOptions {
   const record = (input ?? {}) as unknown as Record<string, unknown>;
   const ssh = parseSshOptions(record.ssh, 'sshHost()', 'ssh');
   const { ssh: _ssh, ...rest } = record;
   if (rest.method === 'systemd') {
-    const result = systemdMethodSchema.safeParse(rest);
-    if (!result.success) {
-      throw invalid(
-        result.error.issues.map((issue) => ({
-          path: `options.${issue.path.join('.')}`,
-          message: issue.message,
-        })),
-      );
-    }
-    assertHostPath(result.data.baseDir);
-    return { ...result.data, ssh };
+    const data = parseWith(systemdMethodSchema, rest);
+    assertHostPath(data.baseDir);
+    return { ...data, ssh };
   }
   if (rest.method === 'docker') {
-    const result = dockerMethodSchema.safeParse(rest);
-    if (!result.success) {
-      throw invalid(
-        result.error.issues.map((issue) => ({
-          path: `options.${issue.path.join('.')}`,
-          message: issue.message,
-        })),
-      );
-    }
-    const { method, baseDir, operator, lockTtlSeconds, dockerSocketPath, ...hostInput } = result.data;
+    const { method, baseDir, operator, lockTtlSeconds, dockerSocketPath, ...hostInput } = parseWith(
+      dockerMethodSchema,
+      rest,
+    );
     assertHostPath(baseDir);
     return {
       method,
