@@ -56,6 +56,7 @@ export {
 } from './ssh/ssh-connection.js';
 export { sshFetch } from './ssh/ssh-fetch.js';
 export { type SshHostDeps, sshHost } from './ssh/ssh-host.js';
+export { type SshHostHookOptions, sshHostHooks } from './ssh/ssh-host-hooks.js';
 export type {
   SshDockerOptionsInput,
   SshHostOptionsInput,

@@ -19,7 +19,11 @@ export interface HistoryPhase {
 export interface HostHistoryEntry {
   /** ISO time the run ended. */
   at: string;
-  operation: 'deploy' | 'rollback' | 'down' | 'restore';
+  /**
+   * `deploy` (validation, transfer, build, start), `verify` (the engine's verify and register,
+   * recorded by `sshHostHooks()`), `restore` (a rollback), `down`.
+   */
+  operation: 'deploy' | 'verify' | 'rollback' | 'down' | 'restore';
   status: 'succeeded' | 'failed' | 'rolled-back';
   service: string;
   revision?: string;

@@ -104,6 +104,8 @@ export async function acquireHostLock(
         [
           sh`mkdir -p -- ${layout.serviceDir} || exit 4`,
           sh`if mkdir -- ${layout.lockDir} 2>/dev/null; then cat > ${ownerFile}; exit ${acquiredExit}; fi`,
+          // The holder writes owner.json just after its mkdir: wait a moment for it, to name the holder.
+          sh`i=0; while test -d ${layout.lockDir} && test ! -s ${ownerFile} && test $i -lt 20; do sleep 0.1; i=$((i+1)); done`,
           sh`printf '%s %s\\n' "$(date +%s)" "$(stat -c %Y -- ${layout.lockDir} 2>/dev/null || echo 0)"`,
           sh`cat -- ${ownerFile} 2>/dev/null`,
           sh`exit ${heldExit}`,
@@ -118,6 +120,9 @@ export async function acquireHostLock(
     );
 
   let result = await attempt();
+  // Released between our mkdir and our look at it: try once more, as if nothing had been there.
+  if (result.exitCode === heldExit && parseLockConflict(result.stdout).lockedAtSeconds === 0)
+    result = await attempt();
   if (result.exitCode === heldExit) {
     const conflict = parseLockConflict(result.stdout);
     if (!isLockExpired(conflict, ttlSeconds)) throw heldError(connection, layout, conflict, ttlSeconds);

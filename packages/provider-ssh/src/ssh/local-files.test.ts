@@ -79,7 +79,8 @@ describe('readServiceFolder', () => {
 
   it('refuses a missing folder', async () => {
     await expect(readServiceFolder(join(root, 'nope'))).rejects.toMatchObject({
-      code: 'SSH_TRANSFER_FAILED',
+      code: 'IMAGE_BUILD_FAILED',
+      hint: expect.stringContaining('image.build.context'),
     });
   });
 });

@@ -32,8 +32,8 @@ async function ignoreRules(root: string): Promise<string> {
 }
 
 /**
- * List and hash the folder. Throws `SSH_TRANSFER_FAILED` for a missing folder or a file name that
- * cannot be sent safely (control characters such as newlines).
+ * List and hash the folder. Throws `IMAGE_BUILD_FAILED` for a missing folder, `SSH_TRANSFER_FAILED`
+ * for a file name that cannot be sent safely (control characters such as newlines).
  */
 export async function readServiceFolder(
   folder: string,
@@ -43,10 +43,10 @@ export async function readServiceFolder(
   const rootStat = await lstat(root).catch(() => undefined);
   if (!rootStat?.isDirectory()) {
     throw new BerthError(
-      'SSH_TRANSFER_FAILED',
+      'IMAGE_BUILD_FAILED',
       `The service folder ${root} does not exist or is not a folder.`,
       {
-        hint: 'Point the service `path` at the folder to deploy.',
+        hint: "Point the spec's `image.build.context` at the folder to deploy (a relative path starts from the working directory).",
         details: { folder: root },
       },
     );

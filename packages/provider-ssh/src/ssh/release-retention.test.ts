@@ -33,6 +33,16 @@ describe('selectReleasesToPrune', () => {
     ]);
   });
 
+  it('keeps the release that served before, not the newest folder, as the rollback target', () => {
+    // p1 was deployed and rolled back; p3 served before the current deploy.
+    expect(
+      selectReleasesToPrune(releases, { keepReleases: 1, keepDays: 7 }, now, new Set(['cur']), 'p3'),
+    ).toEqual(['p1', 'p2', 'p4']);
+    expect(
+      selectReleasesToPrune(releases, { keepReleases: 2, keepDays: 7 }, now, new Set(['cur']), 'p3'),
+    ).toEqual(['p2', 'p4']);
+  });
+
   it('never prunes a protected release', () => {
     expect(
       selectReleasesToPrune(releases, { keepReleases: 1, keepDays: 0 }, now, new Set(['cur', 'p4'])),

@@ -1,7 +1,9 @@
 /**
  * Which releases to keep on the host: the current one, plus previous ones by count and age
- * (default: up to 5 previous releases, none older than 7 days, but always the newest previous
- * one so there is something to roll back to). Pure.
+ * (default: up to 5 previous releases, none older than 7 days, but always the previous one, so
+ * there is something to roll back to). The previous one is the release that served before the
+ * current deploy when it is known (after a rollback it is not the newest folder), else the newest
+ * other folder. Pure.
  */
 
 /** A release folder as listed on the host. */
@@ -19,21 +21,31 @@ export interface RetentionRules {
   keepDays: number;
 }
 
-/** The release ids to delete. `protect` (current, releases referenced by kept revisions…) never are. */
+/**
+ * The release ids to delete. `protect` (the current release…) never are; `previous`, the release
+ * that served before, counts first among the previous ones and is kept whatever its age.
+ */
 export function selectReleasesToPrune(
   releases: readonly ReleaseListing[],
   rules: RetentionRules,
   now: number,
   protect: ReadonlySet<string>,
+  previousReleaseId?: string,
 ): string[] {
+  const rank = (release: ReleaseListing) => (release.releaseId === previousReleaseId ? 0 : 1);
   const previous = [...releases]
     .filter((release) => !protect.has(release.releaseId))
-    .sort((left, right) => right.modifiedAt - left.modifiedAt || (left.releaseId < right.releaseId ? 1 : -1));
+    .sort(
+      (left, right) =>
+        rank(left) - rank(right) ||
+        right.modifiedAt - left.modifiedAt ||
+        (left.releaseId < right.releaseId ? 1 : -1),
+    );
   const maxAgeMs = rules.keepDays * 24 * 60 * 60 * 1000;
   return previous
     .filter((release, index) => {
       if (index >= rules.keepReleases) return true;
-      if (index === 0) return false; // the newest previous release: the rollback target, whatever its age
+      if (index === 0) return false; // the previous release: the rollback target, whatever its age
       return now - release.modifiedAt > maxAgeMs;
     })
     .map((release) => release.releaseId);

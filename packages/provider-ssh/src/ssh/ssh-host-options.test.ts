@@ -52,6 +52,8 @@ describe('parseSshHostOptions', () => {
     [{ method: 'systemd', ssh, start: 'x', baseDir: 'relative' }, /base folder/],
     [{ method: 'systemd', ssh, start: 'x', baseDir: '/opt/../etc' }, /base folder/],
     [{ method: 'systemd', ssh, start: 'x', user: 'root;reboot' }, /options\.user/],
+    [{ method: 'systemd', ssh, start: 'x', baseDir: "/opt/it's" }, /options\.baseDir/],
+    [{ method: 'systemd', ssh, start: 'x', baseDir: '/opt/two words' }, /options\.baseDir/],
     [{ method: 'docker', ssh, bindAddress: 'everywhere' }, /bindAddress/],
     [{ method: 'systemd', ssh, start: 'x', unknown: 1 }, /unknown/],
   ])('refuses %j', (input, message) => {

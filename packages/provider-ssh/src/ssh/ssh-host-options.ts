@@ -114,6 +114,16 @@ export function parseSshHostOptions(input: SshHostOptionsInput): SshSystemdOptio
   if (rest.method === 'systemd') {
     const data = parseWith(systemdMethodSchema, rest);
     assertHostPath(data.baseDir);
+    // Unit files name paths under it (WorkingDirectory=, EnvironmentFile=), where systemd would
+    // split or unquote these characters.
+    if (/[\s"'\\]/.test(data.baseDir))
+      throw invalid([
+        {
+          path: 'options.baseDir',
+          message:
+            'must not contain spaces, quotes or backslashes with the systemd method (unit files name it)',
+        },
+      ]);
     return { ...data, ssh };
   }
   if (rest.method === 'docker') {

@@ -5,13 +5,13 @@
  */
 import { hostname, userInfo } from 'node:os';
 import type { Provider } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerImageBuilder, readBuildContext } from '@berth/core/docker';
 import { dockerTransport } from '../docker-transport.js';
 import { defaultSecretsDir } from '../host-options.js';
 import { hostProvider } from '../host-provider.js';
 import { localSecretStore } from '../local-secret-store.js';
 import { describeDockerOverSsh, dockerOverSsh } from './docker-over-ssh.js';
-import { withHostAudit } from './host-audit.js';
+import { pendingPhases, withHostAudit } from './host-audit.js';
 import { parseListeningSockets, portTaken } from './proc-net.js';
 import { sh } from './remote-command.js';
 import { type SshConnection, type SshConnectionDeps, sshConnection } from './ssh-connection.js';
@@ -75,6 +75,11 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
     operator,
     lockTtlSeconds: options.lockTtlSeconds,
     baseDir: options.baseDir,
+    pending: pendingPhases(),
+    // A missing folder or Dockerfile fails here, before the lock: nothing on the host changes.
+    checkBuild: async (request) => {
+      await readBuildContext(request.context, request.dockerfile);
+    },
   });
 }
 
@@ -107,7 +112,10 @@ function systemdMethod(options: SshSystemdOptions, connection: SshConnection, op
  *   install: 'npm ci --omit=dev',
  * });
  * ```
- * Validates its options before any I/O; connects on first use. See docs/providers/ssh.md.
+ * Validates its options before any I/O; connects on first use. Every change is made under a lock on
+ * the host and recorded in the host history (`<baseDir>/<service>/history.jsonl`) with its timed
+ * phases; give the deployer `hooks: sshHostHooks(provider)` to record verify and register there
+ * too. See docs/providers/ssh.md.
  */
 export function sshHost(options: SshHostOptionsInput, deps: SshHostDeps = {}): Provider {
   const parsed = parseSshHostOptions(options);

@@ -16,7 +16,16 @@ import {
 } from '@berth/core';
 import { validateHostSpec } from '../host-provider.js';
 import type { LocalSecretStore } from '../local-secret-store.js';
-import { type AuditEntry, runAudited } from './host-audit.js';
+import {
+  type AuditEntry,
+  type AuditOptions,
+  deployPhases,
+  pendingPhases,
+  runAudited,
+  timedPhase,
+  timedPreflight,
+  withAuditSettings,
+} from './host-audit.js';
 import type { HistoryPhase } from './host-history.js';
 import { type HostLayout, hostLayout } from './host-layout.js';
 import { parseListeningSockets, portTaken } from './proc-net.js';
@@ -34,7 +43,7 @@ import {
   serviceEnvironment,
   withoutSecretValues,
 } from './systemd-records.js';
-import { type ReleasePhases, releaseIdOf, systemdReleaseBuilder } from './systemd-release-builder.js';
+import { releaseIdOf, systemdReleaseBuilder } from './systemd-release-builder.js';
 import { systemdUnits, unitLiveness } from './systemd-units.js';
 import { renderEnvironmentFile, renderUnitFile, unitName } from './unit-file.js';
 
@@ -52,14 +61,13 @@ const journalLines = 15;
 export function systemdProvider(config: SystemdProviderConfig): Provider {
   const { connection, options, operator } = config;
   const units = systemdUnits(connection, options.ssh.username);
-  const buildPhases = new Map<string, ReleasePhases>();
-  const imageBuilder = systemdReleaseBuilder({
+  const auditSettings = {
     connection,
-    options,
-    units,
     operator,
-    onPhases: (releaseId, phases) => buildPhases.set(releaseId, phases),
-  });
+    lockTtlSeconds: options.lockTtlSeconds,
+    pending: pendingPhases(),
+  };
+  const imageBuilder = systemdReleaseBuilder({ options, units, audit: auditSettings });
   const layoutOf = (target: ServiceTarget): HostLayout => hostLayout(options.baseDir, target.service);
   const urlOf = (port: number) => `http://${options.urlHost ?? options.ssh.host}:${port}`;
 
@@ -68,15 +76,18 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
   const currentRevision = async (layout: HostLayout) =>
     (await readRemoteFile(connection, layout.currentRevisionFile))?.trim() || undefined;
 
-  /** Port free, or held while this service's unit runs (the restart frees it). */
-  const checkPort = async (service: string, port: number): Promise<PreflightCheck> => {
+  /** Port free, or held by this service's running revision on that port (the restart frees it). */
+  const checkPort = async (layout: HostLayout, service: string, port: number): Promise<PreflightCheck> => {
     const sockets = parseListeningSockets(
       (await connection.run(sh`cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true`)).stdout,
     );
     if (!portTaken(sockets, '0.0.0.0', port))
       return { name: 'host-port', ok: true, message: `port ${port} is free on ${connection.target}` };
     const status = await units.status(service);
-    if (status.activeState === 'active' || status.activeState === 'activating')
+    const revision = await currentRevision(layout);
+    const running = revision ? await readRecord(layout, revision) : undefined;
+    const active = status.activeState === 'active' || status.activeState === 'activating';
+    if (active && running?.desired.port === port)
       return { name: 'host-port', ok: true, message: `port ${port} is held by ${unitName(service)}` };
     return {
       name: 'host-port',
@@ -86,23 +97,48 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     };
   };
 
-  const auditSettings = { connection, operator, lockTtlSeconds: options.lockTtlSeconds };
   const audited = <T>(
     context: ProviderContext,
     layout: HostLayout,
     entry: AuditEntry,
     body: (phases: HistoryPhase[]) => Promise<T>,
-  ): Promise<T> => runAudited(auditSettings, context, layout, entry, body);
+    auditOptions: AuditOptions = {},
+  ): Promise<T> => runAudited(auditSettings, context, layout, entry, body, auditOptions);
+
+  /** The start program exists on the host (a relative one comes with the release, so it is not checked). */
+  const checkStartCommand = async (): Promise<PreflightCheck | undefined> => {
+    const program = typeof options.start === 'string' ? undefined : options.start[0];
+    if (program === undefined || (program.includes('/') && !program.startsWith('/'))) return undefined;
+    // systemd's own search path for a bare name, whatever the SSH session's PATH is.
+    const found = await connection.run(
+      sh`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v -- ${program}`,
+      { allowExitCodes: [0, 1, 2, 127], description: `look for ${program}` },
+    );
+    return found.exitCode === 0
+      ? { name: 'start-command', ok: true, message: `${found.stdout.trim()} exists on ${connection.target}` }
+      : {
+          name: 'start-command',
+          ok: false,
+          message: `The start program ${program} is not on ${connection.target}.`,
+          hint: 'Install it on the host, or give `start` the absolute path of a program that is there (or one inside the service folder, such as ./start.sh).',
+        };
+  };
 
   /** Make `record` the running revision: its unit, the current link, a restart. */
-  const activate = async (
+  const activate = (
     context: ProviderContext,
     layout: HostLayout,
     record: SystemdRevisionRecord,
     unitText: string,
     phases: HistoryPhase[],
+  ) => timedPhase(context, phases, 'start', () => switchTo(context, layout, record, unitText));
+
+  const switchTo = async (
+    context: ProviderContext,
+    layout: HostLayout,
+    record: SystemdRevisionRecord,
+    unitText: string,
   ) => {
-    const started = context.clock.now();
     await units.install(record.desired.service, unitText);
     const next = `${layout.currentLink}.berth-tmp`;
     await connection.run(
@@ -127,12 +163,7 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
         },
       );
     }
-    const startMs = context.clock.now() - started;
-    phases.push({ name: 'start', status: 'succeeded', durationMs: startMs });
-    context.log('info', `start: ${unitName(record.desired.service)} runs release ${record.releaseId}`, {
-      phase: 'start',
-      durationMs: startMs,
-    });
+    context.log('info', `${unitName(record.desired.service)} runs release ${record.releaseId}`);
   };
 
   const unitFor = (
@@ -165,11 +196,14 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     validateSpec: validateHostSpec,
     predictUrl: (_target, spec) => urlOf(spec.port),
 
-    async preflight(context, target, spec) {
+    preflight: timedPreflight(auditSettings.pending, async (context, target, spec) => {
       const checks = (await imageBuilder.preflight?.(context)) ?? [];
-      if (checks.every((check) => check.ok) && spec) checks.push(await checkPort(target.service, spec.port));
+      if (!checks.every((check) => check.ok)) return checks;
+      const start = await checkStartCommand();
+      if (start) checks.push(start);
+      if (spec) checks.push(await checkPort(layoutOf(target), target.service, spec.port));
       return checks;
-    },
+    }),
 
     async observe(_context, target) {
       const layout = layoutOf(target);
@@ -194,12 +228,6 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
         layout,
         { operation: 'deploy', service: desired.service, revision: desired.revision, releaseId },
         async (phases) => {
-          const built = buildPhases.get(releaseId);
-          if (built)
-            phases.push(
-              { name: 'transfer', status: 'succeeded', durationMs: built.transferMs },
-              { name: 'build', status: 'succeeded', durationMs: built.buildMs },
-            );
           const ready = await connection.run(sh`test -e ${layout.readyMarker(releaseId)}`, {
             allowExitCodes: [0, 1],
           });
@@ -209,7 +237,7 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
               `Release ${releaseId} is not on ${connection.target}.`,
               { hint: 'Deploy again: the release is uploaded by the image phase.' },
             );
-          const port = await checkPort(desired.service, desired.port);
+          const port = await checkPort(layout, desired.service, desired.port);
           if (!port.ok)
             throw new ProviderError('PROVIDER_CONFLICT', port.message ?? 'The port is taken', {
               hint: port.hint,
@@ -241,10 +269,19 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
             `${JSON.stringify(record)}\n`,
             0o644,
           );
+          const before = await currentRevision(layout);
+          const previous =
+            before && before !== desired.revision ? await readRecord(layout, before) : undefined;
           await activate(context, layout, record, unitText, phases);
-          await pruneSystemdReleases(connection, layout, options, context, desired.revision).catch(
-            (error: unknown) =>
-              context.log('warn', `Pruning old releases failed: ${(error as Error).message}`),
+          await pruneSystemdReleases(
+            connection,
+            layout,
+            options,
+            context,
+            desired.revision,
+            previous?.releaseId,
+          ).catch((error: unknown) =>
+            context.log('warn', `Pruning old releases failed: ${(error as Error).message}`),
           );
           return {
             revision: desired.revision,
@@ -252,6 +289,7 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
             data: { releaseId, unit: unitName(desired.service) },
           };
         },
+        { pendingPhases: deployPhases },
       );
     },
 
@@ -313,20 +351,26 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
 
     async destroy(context, target) {
       const layout = layoutOf(target);
-      return audited(context, layout, { operation: 'down', service: target.service }, async () => {
-        await units.remove(target.service);
-        // Everything but the history (kept for the audit trail) and the lock (released after).
-        await connection.run(
-          sh`cd -- ${layout.serviceDir} 2>/dev/null && find . -mindepth 1 -maxdepth 1 ! -name history.jsonl ! -name .lock -exec rm -rf -- {} + ; true`,
-        );
-        context.log('info', `Removed ${unitName(target.service)} and the releases in ${layout.serviceDir}`);
-        return { removed: [unitName(target.service), layout.releasesDir] };
-      });
+      return audited(
+        context,
+        layout,
+        { operation: 'down', service: target.service },
+        async () => {
+          await units.remove(target.service);
+          // Everything but the history (kept for the audit trail) and the lock (released after).
+          await connection.run(
+            sh`cd -- ${layout.serviceDir} 2>/dev/null && find . -mindepth 1 -maxdepth 1 ! -name history.jsonl ! -name .lock -exec rm -rf -- {} + ; true`,
+          );
+          context.log('info', `Removed ${unitName(target.service)} and the releases in ${layout.serviceDir}`);
+          return { removed: [unitName(target.service), layout.releasesDir] };
+        },
+        { pendingPhases: ['deregister'] },
+      );
     },
 
     async close() {
       await connection.close();
     },
   };
-  return defineProvider(provider);
+  return withAuditSettings(defineProvider(provider), { ...auditSettings, baseDir: options.baseDir });
 }

@@ -17,6 +17,8 @@ export async function pruneSystemdReleases(
   options: Pick<SshSystemdOptions, 'keepReleases' | 'keepDays'>,
   context: ProviderContext,
   currentRevision: string,
+  /** The release that served before this deploy: kept first, as the rollback target. */
+  previousReleaseId?: string,
 ): Promise<string[]> {
   const listing = await connection.run(
     sh`cd -- ${layout.releasesDir} && for release in *; do test -d "$release" && stat -c '%Y %n' -- "$release"; done; true`,
@@ -31,6 +33,7 @@ export async function pruneSystemdReleases(
     options,
     context.clock.now(),
     new Set([current]),
+    previousReleaseId,
   );
 
   const records = (await connection.run(sh`cat -- ${layout.revisionsDir}/*.json 2>/dev/null; true`)).stdout

@@ -10,15 +10,16 @@ import {
   type ImageBuilder,
   type ImageBuildRequest,
   ImageError,
+  type JsonValue,
   type PreflightCheck,
   type ProviderContext,
 } from '@berth/core';
+import { type AuditSettings, runAudited, timedPhase } from './host-audit.js';
 import { type HostLayout, hostLayout } from './host-layout.js';
-import { acquireHostLock } from './host-lock.js';
 import { readServiceFolder } from './local-files.js';
 import { joinCommands, sh } from './remote-command.js';
 import { uploadRelease } from './sftp-transfer.js';
-import type { SshConnection } from './ssh-connection.js';
+import type { CommandResult } from './ssh-connection.js';
 import type { SshSystemdOptions } from './ssh-host-options.js';
 import type { SystemdUnits } from './systemd-units.js';
 
@@ -30,19 +31,23 @@ export function releaseIdOf(ref: string): string | undefined {
   return ref.startsWith(releaseRefPrefix) ? ref.slice(releaseRefPrefix.length) : undefined;
 }
 
-/** Timings of the last transfer and install, for the host history. */
-export interface ReleasePhases {
-  transferMs: number;
-  buildMs: number;
-}
-
 interface BuilderDeps {
-  connection: SshConnection;
   options: SshSystemdOptions;
   units: SystemdUnits;
-  operator: string;
-  /** Told the phase timings of each build, by release id. */
-  onPhases?: (releaseId: string, phases: ReleasePhases) => void;
+  /** The lock, the history and the phases waiting for the deploy's entry. */
+  audit: AuditSettings;
+}
+
+/** Lines of install output kept in an error's `details.output`. */
+const outputTail = 20;
+const anyExitCode = Array.from({ length: 256 }, (_, code) => code);
+
+/** The last `count` non-empty lines of `text`. Pure. */
+export function lastOutputLines(text: string, count = outputTail): string[] {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .slice(-count);
 }
 
 function fingerprintOf(entries: unknown, install: SshSystemdOptions['install']): string {
@@ -53,7 +58,8 @@ function fingerprintOf(entries: unknown, install: SshSystemdOptions['install']):
 
 /** The builder of releases for the systemd method. */
 export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
-  const { connection, options } = deps;
+  const { options, audit } = deps;
+  const { connection } = audit;
   const layoutOf = (request: ImageBuildRequest): HostLayout =>
     hostLayout(options.baseDir, request.service.service);
 
@@ -82,28 +88,42 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
     if (options.install === undefined) return;
     const command =
       typeof options.install === 'string' ? sh`sh -c ${options.install}` : sh`${options.install}`;
-    try {
-      const result = await connection.run(sh`cd -- ${layout.release(releaseId)} && ${command}`, {
-        signal: context.signal,
-        description: `install in release ${releaseId}`,
-      });
-      const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-20);
-      for (const line of output) if (line) context.log('debug', `install: ${line}`);
-    } catch (error) {
+    const failed = async (message: string, details: Record<string, JsonValue>, cause?: unknown) => {
       await connection
         .run(sh`rm -rf -- ${layout.release(releaseId)} ${layout.manifest(releaseId)}`)
         .catch(() => undefined);
-      const stderr = (error as { details?: { stderr?: string } }).details?.stderr ?? '';
-      throw new ImageError(
+      return new ImageError(
         'IMAGE_BUILD_FAILED',
-        `The install command failed in release ${releaseId} on ${connection.target}: ${(error as Error).message}`,
+        `The install command failed in release ${releaseId} on ${connection.target}: ${message}`,
         {
-          hint: 'Run the install command in the service folder locally to see why; the release was removed so the next deploy starts clean.',
-          cause: error,
-          details: { releaseId, stderr: stderr.slice(-2000) },
+          hint: 'Read its last output lines in `details.output`, and run the install command in the service folder to see why; the release was removed, so the next deploy starts clean.',
+          ...(cause === undefined ? {} : { cause }),
+          details: { releaseId, ...details },
         },
       );
+    };
+    let result: CommandResult;
+    try {
+      // stderr joins stdout, so the output keeps its order and its last lines say why it failed.
+      result = await connection.run(sh`{ cd -- ${layout.release(releaseId)} && ${command}; } 2>&1`, {
+        signal: context.signal,
+        allowExitCodes: anyExitCode,
+        description: `install in release ${releaseId}`,
+      });
+    } catch (error) {
+      const stderr = (error as { details?: { stderr?: string } }).details?.stderr ?? '';
+      throw await failed((error as Error).message, { output: lastOutputLines(stderr) }, error);
     }
+    const output = lastOutputLines(result.stdout);
+    for (const line of output) context.log('debug', `install: ${line}`);
+    if (result.exitCode !== 0)
+      throw await failed(
+        `it exited with ${result.exitCode}${output.length > 0 ? `: ${output.at(-1)}` : ''}`,
+        {
+          exitCode: result.exitCode,
+          output,
+        },
+      );
   };
 
   return {
@@ -117,71 +137,65 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
 
     async build(request, context) {
       const found = await identify(request);
+      const service = request.service.service;
       if (found.exists) {
         context.log(
           'info',
           `Release ${found.releaseId} is already on ${connection.target}: nothing to send or install`,
         );
+        for (const name of ['transfer', 'build'])
+          audit.pending.set(service, { name, status: 'skipped', durationMs: 0 });
         return found.built(true);
       }
       const { layout, releaseId } = found;
-      const lock = await acquireHostLock(connection, layout, {
-        owner: deps.operator,
-        operation: 'build',
-        ttlSeconds: options.lockTtlSeconds,
-        warn: (message) => context.log('warn', message),
-      });
-      try {
-        const current = await connection.run(sh`readlink -- ${layout.currentLink}`, {
-          allowExitCodes: [0, 1],
-        });
-        const previous = current.stdout.trim().split('/').pop();
-        const started = context.clock.now();
-        await connection.run(
-          joinCommands([
-            sh`rm -rf -- ${layout.release(releaseId)}`,
-            sh`rm -f -- ${layout.manifest(releaseId)}`,
-          ]),
-        );
-        const transfer = await uploadRelease({
-          connection,
-          layout,
-          folder: request.context,
-          releaseId,
-          ...(previous ? { previousReleaseId: previous } : {}),
-          signal: context.signal,
-          now: () => context.clock.now(),
-          onProgress: (progress) =>
-            context.progress({
-              step: 'transfer',
-              current: progress.bytesDone,
-              total: progress.bytesTotal,
-              unit: 'bytes',
-              message: `${progress.filesDone}/${progress.filesTotal} files`,
+      return runAudited(
+        audit,
+        context,
+        layout,
+        { operation: 'deploy', service, releaseId },
+        async (phases, lock) => {
+          const current = await connection.run(sh`readlink -- ${layout.currentLink}`, {
+            allowExitCodes: [0, 1],
+          });
+          const previous = current.stdout.trim().split('/').pop();
+          await connection.run(
+            joinCommands([
+              sh`rm -rf -- ${layout.release(releaseId)}`,
+              sh`rm -f -- ${layout.manifest(releaseId)}`,
+            ]),
+          );
+          const transfer = await timedPhase(context, phases, 'transfer', () =>
+            uploadRelease({
+              connection,
+              layout,
+              folder: request.context,
+              releaseId,
+              ...(previous ? { previousReleaseId: previous } : {}),
+              signal: context.signal,
+              now: () => context.clock.now(),
+              onProgress: (progress) =>
+                context.progress({
+                  step: 'transfer',
+                  current: progress.bytesDone,
+                  total: progress.bytesTotal,
+                  unit: 'bytes',
+                  message: `${progress.filesDone}/${progress.filesTotal} files`,
+                }),
             }),
-        });
-        const transferMs = context.clock.now() - started;
-        context.log(
-          'info',
-          `transfer: ${transfer.uploadedFiles} file(s) sent, ${transfer.copiedFiles} copied on the host`,
-          {
-            phase: 'transfer',
-            durationMs: transferMs,
-            uploadedBytes: transfer.uploadedBytes,
-            copiedBytes: transfer.copiedBytes,
-          },
-        );
-        await lock.renew();
-        const installStarted = context.clock.now();
-        await install(context, layout, releaseId);
-        await connection.run(sh`touch -- ${layout.readyMarker(releaseId)}`);
-        const buildMs = context.clock.now() - installStarted;
-        context.log('info', `build: release ${releaseId} installed`, { phase: 'build', durationMs: buildMs });
-        deps.onPhases?.(releaseId, { transferMs, buildMs });
-        return found.built(false);
-      } finally {
-        await lock.release().catch(() => undefined);
-      }
+          );
+          context.log(
+            'info',
+            `transfer: ${transfer.uploadedFiles} file(s) sent, ${transfer.copiedFiles} copied on the host`,
+            { uploadedBytes: transfer.uploadedBytes, copiedBytes: transfer.copiedBytes },
+          );
+          await lock.renew();
+          if (options.install === undefined) phases.push({ name: 'build', status: 'skipped', durationMs: 0 });
+          else await timedPhase(context, phases, 'build', () => install(context, layout, releaseId));
+          await connection.run(sh`touch -- ${layout.readyMarker(releaseId)}`);
+          return found.built(false);
+        },
+        { pendingPhases: ['validation'], defer: true, lockOperation: 'build' },
+      );
     },
 
     async resolve(ref) {
