@@ -2,12 +2,12 @@
  * Deploy hello-agent to Google Cloud Run: image to Artifact Registry, secrets to Secret Manager,
  * a new revision verified on its tag URL before it gets traffic.
  *
- *   GOOGLE_CLOUD_PROJECT=my-project GOOGLE_CLOUD_REGION=europe-west1 node examples/gcp-cloud-run.ts
- *   node examples/gcp-cloud-run.ts down
+ *   GOOGLE_CLOUD_PROJECT=my-project GOOGLE_CLOUD_REGION=europe-west1 pnpm exec tsx examples/gcp-cloud-run.ts
+ *   pnpm exec tsx examples/gcp-cloud-run.ts down
  *
  * Credentials are Application Default Credentials (`gcloud auth application-default login`, or a
  * service account key in GOOGLE_APPLICATION_CREDENTIALS). Roles and APIs: docs/providers/gcp.md.
- * The same `main()` runs against the local emulator in examples/gcp-cloud-run.integration.test.ts.
+ * The same `main()` runs against the local emulator in packages/provider-gcp/src/example.integration.test.ts.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
