@@ -101,6 +101,25 @@ describe('hostProvider apply', () => {
     expect(names).toEqual(['berth-hello-dev-0003-ccccc:exited', 'berth-hello-dev-0004-ddddd:running']);
   });
 
+  it('keeps a deploy whose new container runs when pruning an old one fails, with a warning', async () => {
+    const transport = fakeHostTransport([image]);
+    const provider = providerOn(transport, { keepRevisions: 1 });
+    const warnings: string[] = [];
+    const logging = {
+      ...context,
+      log: (level: string, message: string) => void (level === 'warn' && warnings.push(message)),
+    };
+    for (const revision of ['0001-aaaaa', '0002-bbbbb'])
+      await provider.apply(logging, desired(revision), { reason: 'deploy' });
+    transport.failNext('remove', '0001-aaaaa', new BerthError('PROVIDER_UNAVAILABLE', 'engine busy'));
+    const outcome = await provider.apply(logging, desired('0003-ccccc'), { reason: 'deploy' });
+    expect(outcome.revision).toBe('0003-ccccc');
+    expect((await provider.observe(context, target))?.revision).toBe('0003-ccccc');
+    expect(warnings).toEqual([
+      expect.stringMatching(/Could not prune old revisions of hello-dev: engine busy/),
+    ]);
+  });
+
   it('refuses to replace a container of the same name that Berth does not manage', async () => {
     const transport = fakeHostTransport([image]);
     await transport.createContainer({

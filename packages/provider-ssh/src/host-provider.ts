@@ -123,11 +123,19 @@ export function hostProvider(config: HostProviderConfig): Provider {
         throw error;
       }
       context.log('info', `Started container ${created.name}`, { revision: desired.revision });
-      await host.prune(
-        context,
-        desired.service,
-        serving.map((container) => container.id),
-      );
+      // The new revision runs: a failed clean-up of old ones must not fail (and roll back) the deploy.
+      await host
+        .prune(
+          context,
+          desired.service,
+          serving.map((container) => container.id),
+        )
+        .catch((error: unknown) =>
+          context.log(
+            'warn',
+            `Could not prune old revisions of ${desired.service}: ${(error as Error).message}`,
+          ),
+        );
       return outcomeOf(created.labels, created);
     },
 

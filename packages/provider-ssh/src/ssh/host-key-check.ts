@@ -67,17 +67,28 @@ export async function prepareHostKeyCheck(
   if (pins.length === 0) {
     knownHosts = parseKnownHosts((await files.read(knownHostsPath)) ?? '');
   }
+  const knownTypes = knownKeyTypes(knownHosts, options.host, options.port);
   return {
-    preferredKeyTypes: knownKeyTypes(knownHosts, options.host, options.port),
+    preferredKeyTypes: knownTypes,
     async verify(keyBlob) {
       const verdict = verifyHostKey({ pins, knownHosts }, options.host, options.port, keyBlob);
-      if (verdict.status === 'unknown' && options.trustOnFirstUse) {
+      // First use means a host known_hosts does not name at all: a host known by a key of another
+      // type that now presents a new type is refused, as OpenSSH does.
+      if (verdict.status === 'unknown' && options.trustOnFirstUse && knownTypes.length === 0) {
         await files.append(knownHostsPath, `${knownHostsLine(options.host, options.port, keyBlob)}\n`);
         return { status: 'trusted', fingerprint: verdict.fingerprint, via: 'known-hosts' };
       }
       return verdict;
     },
     refusal(verdict) {
+      if (verdict.status === 'unknown' && knownTypes.length > 0) {
+        return new BerthError(
+          'SSH_HOST_KEY_UNKNOWN',
+          `The host ${target} presented a key (${verdict.fingerprint}) of a type ${knownHostsPath} has no entry for; ` +
+            `it knows this host by ${knownTypes.join(', ')} keys only. Refusing to connect (trust-on-first-use applies only to hosts known_hosts does not name).`,
+          { details: { target, fingerprint: verdict.fingerprint, knownHostsPath, knownTypes } },
+        );
+      }
       if (verdict.status === 'unknown') {
         return new BerthError(
           'SSH_HOST_KEY_UNKNOWN',

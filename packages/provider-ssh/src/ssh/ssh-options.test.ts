@@ -1,6 +1,8 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { BerthError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { parseSshOptions } from './ssh-options.js';
+import { expandHome, parseSshOptions } from './ssh-options.js';
 
 const valid = { host: 'example.org', username: 'deploy', privateKeyPath: '/home/me/.ssh/id_ed25519' };
 
@@ -25,6 +27,19 @@ describe('parseSshOptions', () => {
       keepaliveIntervalMs: 15_000,
       keepaliveCountMax: 3,
     });
+  });
+
+  it('expands ~ in key, known_hosts and agent paths to the home folder', () => {
+    const parsed = parseSshOptions({
+      ...valid,
+      privateKeyPath: '~/.ssh/id_ed25519',
+      knownHostsPath: '~/.ssh/known_hosts',
+    });
+    expect(parsed.privateKeyPath).toBe(join(homedir(), '.ssh/id_ed25519'));
+    expect(parsed.knownHostsPath).toBe(join(homedir(), '.ssh/known_hosts'));
+    expect(expandHome('~', '/home/me')).toBe('/home/me');
+    expect(expandHome('~other/key', '/home/me')).toBe('~other/key');
+    expect(expandHome('/etc/key', '/home/me')).toBe('/etc/key');
   });
 
   it.each(['password', 'pass', 'tryKeyboard'])('refuses a %s, by name, without echoing it', (key) => {

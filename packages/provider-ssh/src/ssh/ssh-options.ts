@@ -2,6 +2,8 @@
  * Options of an SSH connection: the schema (single source of truth, one doc comment per field) and
  * its validation, which runs before any I/O. Keys only: a `password` is refused by name.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { BerthError } from '@berth/core';
 import { z } from 'zod';
 import { normaliseFingerprint } from './host-key.js';
@@ -127,5 +129,16 @@ export function parseSshOptions(input: unknown, owner = 'sshHost()', prefix = 's
     });
   }
   if (issues.length > 0) throw optionsError(issues, owner);
-  return options;
+  return {
+    ...options,
+    ...(options.privateKeyPath !== undefined ? { privateKeyPath: expandHome(options.privateKeyPath) } : {}),
+    ...(options.knownHostsPath !== undefined ? { knownHostsPath: expandHome(options.knownHostsPath) } : {}),
+    ...(options.agent !== undefined ? { agent: expandHome(options.agent) } : {}),
+  };
+}
+
+/** `~` and `~/…` name the home folder of this process's user, as in ssh's own options. Pure but for `home`. */
+export function expandHome(path: string, home: string = homedir()): string {
+  if (path === '~') return home;
+  return path.startsWith('~/') ? join(home, path.slice(2)) : path;
 }
