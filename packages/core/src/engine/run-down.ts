@@ -35,7 +35,7 @@ export async function runDown(
     const spec = await runPhase(run, 'validate', async () => validateForProvider(deps, input));
     service = serviceNameOf(spec);
     run.target = { service, name: spec.name, environment: spec.environment };
-    return await withServiceLock(run, deps, options, async (state) => {
+    return await withServiceLock(run, deps, { ...options, operation: 'down' }, async (state) => {
       const { provider } = deps;
       const status = await runPhase(run, 'destroy', async () => {
         const context = providerContextFor(run, 'destroy');

@@ -39,7 +39,7 @@ export async function runRollback(
   try {
     const spec = await runPhase(run, 'validate', async () => validateForProvider(deps, input));
     run.target = { service: serviceNameOf(spec), name: spec.name, environment: spec.environment };
-    return await withServiceLock(run, deps, options, async (state) => {
+    return await withServiceLock(run, deps, { ...options, operation: 'rollback' }, async (state) => {
       const current = state?.current;
       const record = findRollbackTarget(state, {
         ...(options.to ? { to: options.to } : {}),

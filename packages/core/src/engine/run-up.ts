@@ -172,7 +172,8 @@ export async function runUp(
     return failedResult(run, error);
   }
   run.target = { service: serviceNameOf(spec), name: spec.name, environment: spec.environment };
-  return withServiceLock(run, deps, options, (state) =>
+  const operation = internals.kind === 'promotion' ? 'promote' : 'up';
+  return withServiceLock(run, deps, { ...options, operation }, (state) =>
     upLocked(deps, run, spec, state, startedAt, internals),
   ).catch((error: unknown) => failedResult(run, error));
 }

@@ -38,5 +38,6 @@ export function capabilitiesOf(provider: Provider): ProviderCapabilities {
     listRevisions: typeof provider.listRevisions === 'function',
     probeRevision: typeof provider.probeRevision === 'function',
     waitReady: typeof provider.waitReady === 'function',
+    lock: typeof provider.lock === 'function',
   };
 }

@@ -164,6 +164,35 @@ export interface ProviderSecretStore {
   delete(context: ProviderContext, target: ServiceTarget, keys: string[]): Promise<void>;
 }
 
+/** The run that asks for a provider lock (see `Provider.lock`). */
+export interface ProviderLockRequest {
+  /** What the run does: `promote` is the `up` of the target environment. */
+  operation: 'up' | 'down' | 'rollback' | 'promote';
+  /** The run's id, as in its events, result and history: name it in the lock so the holder is found. */
+  runId: string;
+}
+
+/** A lock a provider took for one run; see `Provider.lock`. */
+export interface ProviderLock {
+  /**
+   * How long the lock lives without `renew`, in milliseconds, when it expires by itself. The engine
+   * then renews at least every third of it. Absent: the engine renews on its own heartbeat (every
+   * third of the deployer's `lockTtlMs`).
+   */
+  readonly ttlMs?: number;
+  /**
+   * Push the expiry forward. The engine calls it on its lock heartbeat while the run lasts; a
+   * failure is reported as a `warn` log event and does not stop the run.
+   */
+  renew?(): Promise<void>;
+  /**
+   * Give the lock up, only if it is still this run's. The engine calls it once, however the run
+   * ends (success, failure, rollback, thrown error, abort), before it releases the state lock; a
+   * failure is reported as a `warn` log event.
+   */
+  release(): Promise<void>;
+}
+
 /** Options of `destroy`. */
 export interface DestroyOptions {
   /** Also delete images the provider stored. Default false. */
@@ -218,6 +247,24 @@ export interface Provider {
     target: ServiceTarget,
     revision: string,
   ): Promise<RevisionLiveness>;
+  /**
+   * Lock the service where it lives (e.g. a folder on an SSH host), for a whole run. The engine's
+   * own lock lives in its state store, so runs from two machines or CI jobs with different state
+   * stores would not exclude each other: a lock that lives with the target makes them, so that no
+   * one applies between another run's `apply` and the end of its verification or rollback.
+   *
+   * The engine calls it in the `lock` phase of `up`, `down`, `rollback` and `promote`, right after it
+   * took the state lock and before any other provider call of the run; it holds the lock until the
+   * run ends (after the `record` phase), renews it with `renew` and always calls `release`. `plan`,
+   * `status` and `history` only read and never call it.
+   *
+   * When another run holds the lock, throw a `LockError` with code `LOCK_HELD` whose message names
+   * the holder (who, what operation, since when) and whose hint says what to do (wait; when the
+   * lock expires). The run then fails before anything changes (`status: 'failed'`, nothing
+   * recorded, the state lock released). Provider calls made outside an engine run (a method called
+   * directly) get no lock from the engine: guard them yourself if they need one.
+   */
+  lock?(context: ProviderContext, target: ServiceTarget, run: ProviderLockRequest): Promise<ProviderLock>;
   /** Release resources such as connections. Called by `deployer.close()`, never by a run. */
   close?(): Promise<void>;
 }
@@ -239,4 +286,5 @@ export interface ProviderCapabilities {
   listRevisions: boolean;
   probeRevision: boolean;
   waitReady: boolean;
+  lock: boolean;
 }

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployer, type Deployer } from '../engine/create-deployer.js';
 import type { BerthEvent } from '../engine/events.js';
+import { BerthError } from '../errors/index.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
-import type { Provider } from '../provider/provider.js';
+import type { Provider, ProviderLock } from '../provider/provider.js';
 import type { ServiceSpecInput } from '../spec/service-spec.js';
 import { memoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
@@ -38,7 +39,8 @@ export interface ConformanceOptions {
 /**
  * The suite every provider runs: create → re-run is `noop` → env change is `update` → a failing
  * revision rolls back automatically → manual rollback → status and history → `down` leaves nothing
- * tool-owned behind; plans are read-only; no secret value leaks anywhere. Call it inside a test file.
+ * tool-owned behind; a provider `lock` refuses a second lock until released; plans are read-only;
+ * no secret value leaks anywhere. Call it inside a test file.
  */
 export function describeProviderConformance(options: ConformanceOptions): void {
   const timeout = options.timeoutMs ?? 120_000;
@@ -232,6 +234,27 @@ export function describeProviderConformance(options: ConformanceOptions): void {
         if (provider.secrets) expect(await provider.secrets.list(context(), target())).toEqual([]);
         const again = await deployer.down(spec());
         expect(again.status).toBe('noop');
+      },
+      timeout,
+    );
+
+    it(
+      'a provider lock refuses a second lock on the service until it is released',
+      async (test) => {
+        if (!provider.lock) test.skip('the provider has no `lock`');
+        const lock = (runId: string) =>
+          provider.lock!(context(), target(), { operation: 'up', runId: `conformance-${runId}` });
+        const first = await lock('first');
+        let second: unknown;
+        try {
+          second = await lock('second').catch((error: unknown) => error);
+        } finally {
+          await first.release();
+        }
+        if (!BerthError.isInstance(second)) await (second as ProviderLock).release();
+        expect(second).toMatchObject({ code: 'LOCK_HELD', hint: expect.any(String) });
+        const again = await lock('again');
+        await again.release();
       },
       timeout,
     );

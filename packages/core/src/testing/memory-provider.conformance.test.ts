@@ -8,8 +8,8 @@ describeProviderConformance({
 });
 
 describeProviderConformance({
-  name: 'memoryProvider (verify before traffic)',
-  provider: () => memoryProvider({ verifyBeforeTraffic: true }),
+  name: 'memoryProvider (verify before traffic, provider lock)',
+  provider: () => memoryProvider({ verifyBeforeTraffic: true, locks: true }),
   spec: () => ({ name: 'x', image: { ref: 'memory/conformance@sha256:bbbb' }, health: { timeoutMs: 5_000 } }),
 });
 

@@ -1,10 +1,11 @@
-import { BerthError } from '../errors/index.js';
+import { BerthError, LockError } from '../errors/index.js';
 import { defineProvider } from '../provider/define-provider.js';
 import type {
   ApplyOutcome,
   DesiredService,
   ObservedService,
   Provider,
+  ProviderLockRequest,
   RevisionInfo,
   SecretBinding,
   ServiceTarget,
@@ -46,6 +47,12 @@ export interface MemoryProviderOptions {
   behaviour?: (desired: DesiredService) => Partial<RevisionBehaviour>;
   /** Injected failures. */
   faults?: MemoryFault[];
+  /**
+   * Offer `lock`: a lock per service kept in the memory cloud, so that deployers with different
+   * state stores sharing this provider exclude each other, as operators on different machines do
+   * with a lock that lives with the target. Default false.
+   */
+  locks?: boolean;
 }
 
 interface MemoryRevision {
@@ -75,6 +82,8 @@ export interface MemoryCloud {
   /** Every provider call, in order, e.g. `apply`, `secrets.upsert`. */
   calls: { method: string; service?: string }[];
   faults: MemoryFault[];
+  /** The provider locks held now, by service (only with `locks: true`). */
+  locks: Map<string, ProviderLockRequest>;
 }
 
 function defaultBehaviour(desired: DesiredService, values: Record<string, string>): RevisionBehaviour {
@@ -101,6 +110,7 @@ export function memoryProvider(
     secrets: new Map(),
     calls: [],
     faults: [...(options.faults ?? [])],
+    locks: new Map(),
   };
   const counts = new Map<string, number>();
 
@@ -293,6 +303,31 @@ export function memoryProvider(
       if (!revision) return { alive: false, reason: 'revision not found' };
       return isCrashed(revision.program) ? { alive: false, reason: 'the revision crashed' } : { alive: true };
     },
+    ...(options.locks
+      ? {
+          async lock(_context, target, run) {
+            call('lock', target.service);
+            const holder = cloud.locks.get(target.service);
+            if (holder)
+              throw new LockError(
+                'LOCK_HELD',
+                `Service ${target.service} is locked in the memory cloud by run ${holder.runId} (${holder.operation})`,
+                { hint: 'Wait for that run to finish.', details: { ...holder } },
+              );
+            const mine = { ...run };
+            cloud.locks.set(target.service, mine);
+            return {
+              async renew() {
+                call('lock.renew', target.service);
+              },
+              async release() {
+                call('lock.release', target.service);
+                if (cloud.locks.get(target.service) === mine) cloud.locks.delete(target.service);
+              },
+            };
+          },
+        }
+      : {}),
     ...(options.secretStore === false
       ? {}
       : {

@@ -1,6 +1,9 @@
 import type { Provider } from '../provider/provider.js';
 
-/** Wrap a provider so every call (including `secrets.*`) is logged by name. */
+/**
+ * Wrap a provider so every call (including `secrets.*`) is logged by name. The calls of a lock that
+ * `lock` returns are logged too, as `lock.renew` and `lock.release`.
+ */
 export function spyProvider(provider: Provider): { provider: Provider; calls: string[] } {
   const calls: string[] = [];
   const wrap = <T extends object>(target: T, prefix: string): T =>
@@ -13,7 +16,10 @@ export function spyProvider(provider: Provider): { provider: Provider; calls: st
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
           calls.push(`${prefix}${property}`);
-          return (value as (...input: unknown[]) => unknown).apply(object, args);
+          const result = (value as (...input: unknown[]) => unknown).apply(object, args);
+          if (prefix === '' && property === 'lock')
+            return (result as Promise<object>).then((lock) => wrap(lock, 'lock.'));
+          return result;
         };
       },
     });

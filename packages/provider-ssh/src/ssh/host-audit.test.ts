@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { recordingConnection } from '../../test/recording-connection.js';
 import { pendingPhases, runAudited } from './host-audit.js';
 import { hostLayout } from './host-layout.js';
+import { runLocks } from './host-run-lock.js';
 
 const layout = hostLayout('/opt/berth', 'api-dev');
 const entry = { operation: 'deploy' as const, service: 'api-dev', revision: '3-abc' };
@@ -11,7 +12,7 @@ describe('runAudited', () => {
   it('records the pending phases it takes before its own, in the order asked', async () => {
     const connection = recordingConnection();
     const pending = pendingPhases();
-    const settings = { connection, operator: 'alice', lockTtlSeconds: 60, pending };
+    const settings = { connection, operator: 'alice', lockTtlSeconds: 60, pending, runLocks: runLocks() };
     pending.set('api-dev', { name: 'build', status: 'skipped', durationMs: 0 });
     pending.set('api-dev', { name: 'validation', status: 'succeeded', durationMs: 5 });
     pending.set('api-dev', { name: 'stale', status: 'succeeded', durationMs: 1 });
@@ -35,7 +36,7 @@ describe('runAudited', () => {
   it('keeps the phases of a deferred run for the change that follows, and records a failed one at once', async () => {
     const connection = recordingConnection();
     const pending = pendingPhases();
-    const settings = { connection, operator: 'alice', lockTtlSeconds: 60, pending };
+    const settings = { connection, operator: 'alice', lockTtlSeconds: 60, pending, runLocks: runLocks() };
     await runAudited(
       settings,
       createTestContext(),

@@ -1,6 +1,8 @@
 /**
  * Every change a provider makes on an SSH host runs audited: under the host lock, and recorded in
- * the host history with its outcome, duration and phases, so a second operator sees it.
+ * the host history with its outcome, duration and phases, so a second operator sees it. Inside an
+ * engine run the lock is the run lock the provider's `lock` took (host-run-lock.ts); a method called
+ * directly takes the lock for its own step.
  *
  * A deploy's phases happen in several engine calls (validation in `preflight`, transfer and build
  * in the image phase, start in `apply`), so the phases measured before the change wait in
@@ -17,6 +19,7 @@ import {
 import { appendHostHistory, type HistoryPhase, type HostHistoryEntry } from './host-history.js';
 import { type HostLayout, hostLayout } from './host-layout.js';
 import { acquireHostLock, type HostLock } from './host-lock.js';
+import { hostRunLock, type RunLocks } from './host-run-lock.js';
 import type { SshConnection } from './ssh-connection.js';
 
 /** The phases of a deploy in the host history, in their order. */
@@ -54,6 +57,8 @@ export interface AuditSettings {
   lockTtlSeconds: number;
   /** The provider's phases measured before its changes. */
   pending: PendingPhases;
+  /** The run locks the provider holds: a step under one does not lock again. */
+  runLocks: RunLocks;
 }
 
 /** What the history entry says besides its outcome. */
@@ -92,7 +97,10 @@ export async function timedPhase<T>(
   }
 }
 
-/** Lock, run `body` (which adds its phases), record the outcome in the host history, unlock. */
+/**
+ * Lock, run `body` (which adds its phases), record the outcome in the host history, unlock. Under
+ * a run lock of the provider, the step checks that lock is still its own (renewing it) instead.
+ */
 export async function runAudited<T>(
   settings: AuditSettings,
   context: ProviderContext,
@@ -103,12 +111,16 @@ export async function runAudited<T>(
 ): Promise<T> {
   const { connection, operator } = settings;
   const started = context.clock.now();
-  const lock = await acquireHostLock(connection, layout, {
-    owner: operator,
-    operation: options.lockOperation ?? entry.operation,
-    ttlSeconds: settings.lockTtlSeconds,
-    warn: (message) => context.log('warn', message),
-  });
+  const runLock = settings.runLocks.held(layout);
+  if (runLock) await runLock.renew();
+  const lock =
+    runLock ??
+    (await acquireHostLock(connection, layout, {
+      owner: operator,
+      operation: options.lockOperation ?? entry.operation,
+      ttlSeconds: settings.lockTtlSeconds,
+      warn: (message) => context.log('warn', message),
+    }));
   const phases = settings.pending.take(entry.service, options.pendingPhases ?? []);
   const earlierMs = phases.reduce((total, phase) => total + phase.durationMs, 0);
   const record = (status: HostHistoryEntry['status'], error?: unknown) =>
@@ -139,7 +151,7 @@ export async function runAudited<T>(
     await record('failed', error);
     throw error;
   } finally {
-    await lock.release().catch(() => undefined);
+    if (!runLock) await lock.release().catch(() => undefined);
   }
 }
 
@@ -182,8 +194,9 @@ export function auditOf(provider: Provider): ProviderAudit | undefined {
 /**
  * Wrap a provider's changing methods (`apply`, `restoreRevision`, `destroy`) with `runAudited`, its
  * preflight with `timedPreflight` and its image builder's `build` with the lock and the `build`
- * phase; the docker method uses it around the shared host provider. `checkBuild` runs before the
- * lock is taken, so a build that cannot start changes nothing on the host.
+ * phase, and give it `lock` (the run lock, host-run-lock.ts); the docker method uses it around the
+ * shared host provider. `checkBuild` runs before the build step, so a build that cannot start
+ * changes nothing on the host (a run lock's folder goes with the run, see `HostLock.release`).
  */
 export function withHostAudit(
   provider: Provider,
@@ -193,6 +206,7 @@ export function withHostAudit(
   const { apply, restoreRevision, destroy, preflight, imageBuilder } = provider;
   const audited: Provider = {
     ...provider,
+    lock: hostRunLock(settings),
     ...(preflight ? { preflight: timedPreflight(settings.pending, preflight.bind(provider)) } : {}),
     ...(imageBuilder ? { imageBuilder: auditedBuilder(imageBuilder, settings) } : {}),
     apply: (context, desired, options) =>

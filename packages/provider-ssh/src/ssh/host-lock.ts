@@ -15,8 +15,10 @@ import type { SshConnection } from './ssh-connection.js';
 export interface LockOwner {
   /** e.g. `alice@laptop (pid 4242)` or `ci job 17`. */
   owner: string;
-  /** e.g. `deploy`, `rollback`, `down`. */
+  /** e.g. `up`, `down`, `rollback` for a run lock; `deploy`, `build`, `restore`, `down` for one step. */
   operation: string;
+  /** The engine run holding it, for a run lock (see host-run-lock.ts). */
+  runId?: string;
   /** When the holder took it, by its clock (informational). */
   acquiredAt: string;
   ttlSeconds: number;
@@ -34,9 +36,9 @@ export interface LockConflict {
 /** A lock this process holds. */
 export interface HostLock {
   readonly owner: LockOwner;
-  /** Push the expiry forward (call between long phases). */
+  /** Push the expiry forward (call between long phases); throws `LOCK_HELD` when it is no longer ours. */
   renew(): Promise<void>;
-  /** Remove the lock if it is still ours. */
+  /** Remove the lock if it is still ours, and the service folder if nothing else is in it. */
   release(): Promise<void>;
 }
 
@@ -44,6 +46,8 @@ export interface HostLock {
 export interface AcquireLockOptions {
   owner: string;
   operation: string;
+  /** The engine run that takes it, written in `owner.json`. */
+  runId?: string;
   /** Default 15 minutes: longer than any deploy should take (renewals extend it). */
   ttlSeconds?: number;
   now?: () => number;
@@ -93,6 +97,7 @@ export async function acquireHostLock(
   const owner: LockOwner = {
     owner: options.owner,
     operation: options.operation,
+    ...(options.runId ? { runId: options.runId } : {}),
     acquiredAt: new Date((options.now ?? Date.now)()).toISOString(),
     ttlSeconds,
     token: randomBytes(12).toString('hex'),
@@ -147,14 +152,25 @@ export async function acquireHostLock(
   return {
     owner,
     async renew() {
-      await connection.run(sh`${ifOurs} && touch -- ${layout.lockDir}`, {
+      const renewed = await connection.run(sh`${ifOurs} && touch -- ${layout.lockDir}`, {
+        allowExitCodes: [0, 1, 2],
         description: `renew the lock of ${layout.serviceDir}`,
       });
+      if (renewed.exitCode !== 0)
+        throw new LockError(
+          'LOCK_HELD',
+          `The lock of ${layout.serviceDir} on ${connection.target} is no longer held by ${owner.owner}: it expired and was taken over, or was removed.`,
+          {
+            hint: `Another run may be changing the service: check ${layout.historyFile} on the host, then deploy again. Raise lockTtlSeconds if runs outlive it.`,
+          },
+        );
     },
     async release() {
-      await connection.run(sh`if ${ifOurs}; then rm -rf -- ${layout.lockDir}; fi`, {
-        description: `release the lock of ${layout.serviceDir}`,
-      });
+      // A lock taken for a run that then changed nothing leaves no empty service folder behind.
+      await connection.run(
+        sh`if ${ifOurs}; then rm -rf -- ${layout.lockDir}; rmdir -- ${layout.serviceDir} 2>/dev/null; fi; true`,
+        { description: `release the lock of ${layout.serviceDir}` },
+      );
     },
   };
 }
@@ -166,7 +182,7 @@ function heldError(
   ttlSeconds: number,
 ): LockError {
   const holder = conflict.owner
-    ? `${conflict.owner.owner} (${conflict.owner.operation})`
+    ? `${conflict.owner.owner} (${conflict.owner.operation}${conflict.owner.runId ? `, run ${conflict.owner.runId}` : ''})`
     : 'an unknown owner';
   const lockedAt = new Date(conflict.lockedAtSeconds * 1000).toISOString();
   const expiresAt = new Date(
@@ -177,7 +193,13 @@ function heldError(
     `${layout.serviceDir} on ${connection.target} is locked by ${holder} since ${lockedAt}; the lock expires at ${expiresAt}.`,
     {
       hint: `Wait for that run to finish. If it is dead, the lock is taken over after ${expiresAt}, or remove ${layout.lockDir} on the host.`,
-      details: { owner: conflict.owner?.owner, operation: conflict.owner?.operation, lockedAt, expiresAt },
+      details: {
+        owner: conflict.owner?.owner,
+        operation: conflict.owner?.operation,
+        ...(conflict.owner?.runId ? { runId: conflict.owner.runId } : {}),
+        lockedAt,
+        expiresAt,
+      },
     },
   );
 }

@@ -1,15 +1,24 @@
 /**
  * What `sshHost()` refuses before it changes a host, on the real test hosts, for both methods:
- * a missing service folder, a port another process holds, hostile names (before any I/O); and the
- * host lock between two operators deploying the same service at once, and after a dead run.
+ * a missing service folder, a port another process holds, hostile names (before any I/O); the
+ * host lock between two operators deploying the same service at once, and after a dead run; and
+ * the run lock, held from the `lock` phase to the end of the run, so another operator with its own
+ * state store cannot change the service between a deploy's `apply` and the end of its verification.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { createDeployer, type DeployResult, memoryStateStore, type Provider } from '@berth/core';
+import { createDeployer, type DeployResult, type Hook, memoryStateStore, type Provider } from '@berth/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment, type SshHostTestEnvironment } from '../../../../test-support/test-env.js';
-import { freePort, removeServices, temporaryFolder, testDocker } from '../../test/docker-test-kit.js';
+import {
+  freePort,
+  get,
+  managedContainers,
+  removeServices,
+  temporaryFolder,
+  testDocker,
+} from '../../test/docker-test-kit.js';
 import {
   dockerFixture,
   eventLog,
@@ -95,10 +104,41 @@ function spec(folder: string, name: string, port: number, mark = 'first') {
   };
 }
 
-function deployer(provider: Provider, log = eventLog()) {
-  const made = createDeployer({ provider, state: memoryStateStore(), onEvent: log.onEvent });
+function deployer(provider: Provider, log = eventLog(), hooks: Hook[] = []) {
+  const made = createDeployer({ provider, state: memoryStateStore(), onEvent: log.onEvent, hooks });
   cleanups.push(() => made.close());
   return made;
+}
+
+/** A hook that holds the run at its point until `release()`; `reached` resolves when the run is there. */
+function pause(at: Pick<Hook, 'before' | 'after'>) {
+  let release = () => {};
+  let arrive = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve;
+  });
+  const hook: Hook = {
+    name: 'pause',
+    ...at,
+    run: async () => {
+      arrive();
+      await gate;
+    },
+  };
+  return { hook, reached, release };
+}
+
+/** Remove what a test left of `service` on the host of `method`. */
+function cleanUp(method: Method, service: string, host: ReturnType<typeof hostInspector>) {
+  return () =>
+    method.label === 'docker'
+      ? removeServices(docker, [service])
+      : host.run(
+          sh`systemctl disable --now ${unitName(service)}; rm -f -- ${`/etc/systemd/system/${unitName(service)}`}; systemctl daemon-reload; rm -rf -- ${method.baseDir}`,
+        );
 }
 
 afterAll(async () => {
@@ -194,13 +234,7 @@ describe.each(methods)('sshHost $label method: the host lock between operators',
   const service = `${name}-dev`;
   const host = hostInspector(method.host, method.baseDir, service);
   cleanups.push(() => host.close());
-  cleanups.push(() =>
-    method.label === 'docker'
-      ? removeServices(docker, [service])
-      : host.run(
-          sh`systemctl disable --now ${unitName(service)}; rm -f -- ${`/etc/systemd/system/${unitName(service)}`}; systemctl daemon-reload; rm -rf -- ${method.baseDir}`,
-        ),
-  );
+  cleanups.push(cleanUp(method, service, host));
   if (method.label === 'docker') cleanups.push(() => host.run(sh`rm -rf -- ${method.baseDir}`));
   let port: number;
 
@@ -254,5 +288,102 @@ describe.each(methods)('sshHost $label method: the host lock between operators',
     await dead.release(); // too late: the lock is carol's now, and already released
     expect(await host.exists(host.layout.lockDir)).toBe(false);
     expect(phasesOf((await host.history()).at(-1))[0]).toBe('validation:succeeded');
+  });
+});
+
+describe.each(
+  methods,
+)('sshHost $label method: the run lock, from the lock phase to the end of the run', (method) => {
+  const name = `${method.label.slice(0, 2)}-run-${suffix}`;
+  const service = `${name}-dev`;
+  const host = hostInspector(method.host, method.baseDir, service);
+  cleanups.push(() => host.close());
+  cleanups.push(cleanUp(method, service, host));
+  const alice = method.provider('alice@laptop');
+  const aliceState = memoryStateStore();
+  const bob = deployer(method.provider('bob@ci'));
+  let port: number;
+  let folder: string;
+
+  /** Alice's deployer (her own state store), holding her run at `paused`. */
+  const aliceDeployer = (paused: ReturnType<typeof pause>) =>
+    createDeployer({ provider: alice, state: aliceState, hooks: [paused.hook] });
+
+  /** Everything Bob could have changed on the host: history, lock, releases, what runs. */
+  const snapshot = async () => ({
+    history: await host.history(),
+    lock: await host.run(sh`cat -- ${`${host.layout.lockDir}/owner.json`}`),
+    releases: await host.releases(),
+    current: await host.run(
+      sh`readlink -- ${host.layout.currentLink}; cat -- ${host.layout.currentRevisionFile}`,
+    ),
+    containers:
+      method.label === 'docker'
+        ? (await managedContainers(docker, service))
+            .map((container) => `${container.Names[0]} ${container.State}`)
+            .sort()
+        : [],
+  });
+
+  afterAll(() => alice.close?.());
+
+  it("refuses another operator's up and down between apply and the end of verification; then lets it deploy", async () => {
+    port = await freePort();
+    folder = await method.folder();
+    const paused = pause({ after: 'deploy' });
+    const deploying = aliceDeployer(paused).up(spec(folder, name, port, 'alice'));
+    await paused.reached;
+    const before = await snapshot();
+    expect(before.lock).toContain('"operation":"up"');
+
+    const refused = await bob.up(spec(folder, name, port, 'bob'));
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toMatchObject({
+      code: 'LOCK_HELD',
+      retryable: true,
+      message: expect.stringContaining('locked by alice@laptop (up, run '),
+      hint: expect.stringContaining('Wait for that run to finish'),
+      details: { owner: 'alice@laptop', operation: 'up' },
+    });
+    expect(refused.phases.map((phase) => `${phase.name}:${phase.status}`)).toEqual([
+      'validate:succeeded',
+      'lock:failed',
+    ]);
+    const down = await bob.down(spec(folder, name, port));
+    expect(down).toMatchObject({ status: 'failed', removed: [], error: { code: 'LOCK_HELD' } });
+    expect(await snapshot()).toEqual(before);
+
+    paused.release();
+    const deployed = await deploying;
+    expect(deployed.error).toBeUndefined();
+    expect(deployed.status).toBe('succeeded');
+    expect(await host.exists(host.layout.lockDir)).toBe(false);
+
+    const again = await bob.up(spec(folder, name, port, 'bob'));
+    expect(again.error).toBeUndefined();
+    expect(again.status).toBe('succeeded');
+    expect((await get(again.url!, '/env/MARK')).body.trim()).toBe('bob');
+    const deploys = (await host.history()).filter((entry) => entry.operation === 'deploy');
+    expect(deploys.map((entry) => entry.operator)).toEqual(['alice@laptop', 'bob@ci']);
+  });
+
+  it("refuses another operator's up while a down runs", async () => {
+    const paused = pause({ before: 'destroy' });
+    const removing = aliceDeployer(paused).down(spec(folder, name, port));
+    await paused.reached;
+    const before = await snapshot();
+
+    const refused = await bob.up(spec(folder, name, port, 'bob-again'));
+    expect(refused.error).toMatchObject({
+      code: 'LOCK_HELD',
+      message: expect.stringContaining('locked by alice@laptop (down, run '),
+    });
+    expect(await snapshot()).toEqual(before);
+
+    paused.release();
+    expect((await removing).status).toBe('destroyed');
+    expect(await host.exists(host.layout.lockDir)).toBe(false);
+    if (method.label === 'docker') expect(await managedContainers(docker, service)).toEqual([]);
+    else expect(await host.releases()).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { memoryProvider } from '@berth/core/testing';
 import { describe, expect, it } from 'vitest';
 import { recordingConnection } from '../../test/recording-connection.js';
 import { pendingPhases, withAuditSettings } from './host-audit.js';
+import { runLocks } from './host-run-lock.js';
 import { sshHostHooks } from './ssh-host-hooks.js';
 
 function setup(fetchStatuses: number[] = []) {
@@ -13,6 +14,7 @@ function setup(fetchStatuses: number[] = []) {
     operator: 'alice',
     lockTtlSeconds: 60,
     pending,
+    runLocks: runLocks(),
     baseDir: '/opt/berth',
   });
   let time = 1_000;

@@ -12,6 +12,7 @@ import { hostProvider } from '../host-provider.js';
 import { localSecretStore } from '../local-secret-store.js';
 import { describeDockerOverSsh, dockerOverSsh } from './docker-over-ssh.js';
 import { pendingPhases, withHostAudit } from './host-audit.js';
+import { runLocks } from './host-run-lock.js';
 import { parseListeningSockets, portTaken } from './proc-net.js';
 import { sh } from './remote-command.js';
 import { type SshConnection, type SshConnectionDeps, sshConnection } from './ssh-connection.js';
@@ -76,6 +77,7 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
     lockTtlSeconds: options.lockTtlSeconds,
     baseDir: options.baseDir,
     pending: pendingPhases(),
+    runLocks: runLocks(),
     // A missing folder or Dockerfile fails here, before the lock: nothing on the host changes.
     checkBuild: async (request) => {
       await readBuildContext(request.context, request.dockerfile);
@@ -113,7 +115,8 @@ function systemdMethod(options: SshSystemdOptions, connection: SshConnection, op
  * });
  * ```
  * Validates its options before any I/O; connects on first use. Every change is made under a lock on
- * the host and recorded in the host history (`<baseDir>/<service>/history.jsonl`) with its timed
+ * the host, which an engine run (`up`, `down`, `rollback`, `promote`) holds from its `lock` phase to
+ * its end, and recorded in the host history (`<baseDir>/<service>/history.jsonl`) with its timed
  * phases; give the deployer `hooks: sshHostHooks(provider)` to record verify and register there
  * too. See docs/providers/ssh.md.
  */

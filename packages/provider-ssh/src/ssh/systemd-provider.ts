@@ -2,7 +2,8 @@
  * The systemd method: each revision runs as the unit `berth-<service>.service` from a release
  * folder on the host. `apply` writes the revision's environment file (0600) and unit, switches the
  * `current` link atomically and restarts the unit; `restoreRevision` puts an earlier revision's
- * unit and release back. Every change holds the host lock and lands in the host history.
+ * unit and release back. Every change holds the host lock (for an engine run, from its `lock`
+ * phase to its end) and lands in the host history.
  */
 import {
   type ApplyOutcome,
@@ -28,6 +29,7 @@ import {
 } from './host-audit.js';
 import type { HistoryPhase } from './host-history.js';
 import { type HostLayout, hostLayout } from './host-layout.js';
+import { hostRunLock, runLocks } from './host-run-lock.js';
 import { parseListeningSockets, portTaken } from './proc-net.js';
 import { joinCommands, sh } from './remote-command.js';
 import { readRemoteFile, writeRemoteFile } from './remote-files.js';
@@ -66,7 +68,9 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     operator,
     lockTtlSeconds: options.lockTtlSeconds,
     pending: pendingPhases(),
+    runLocks: runLocks(),
   };
+  const audit = { ...auditSettings, baseDir: options.baseDir };
   const imageBuilder = systemdReleaseBuilder({ options, units, audit: auditSettings });
   const layoutOf = (target: ServiceTarget): HostLayout => hostLayout(options.baseDir, target.service);
   const urlOf = (port: number) => `http://${options.urlHost ?? options.ssh.host}:${port}`;
@@ -195,6 +199,7 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     imageBuilder,
     validateSpec: validateHostSpec,
     predictUrl: (_target, spec) => urlOf(spec.port),
+    lock: hostRunLock(audit),
 
     preflight: timedPreflight(auditSettings.pending, async (context, target, spec) => {
       const checks = (await imageBuilder.preflight?.(context)) ?? [];
@@ -372,5 +377,5 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
       await connection.close();
     },
   };
-  return withAuditSettings(defineProvider(provider), { ...auditSettings, baseDir: options.baseDir });
+  return withAuditSettings(defineProvider(provider), audit);
 }
