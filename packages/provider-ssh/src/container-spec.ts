@@ -53,9 +53,13 @@ export function urlHostOf(bindAddress: string): string {
   return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
 }
 
-/** The service URL: `http://127.0.0.1:<hostPort>` with the default bind address. */
-export function serviceUrl(bindAddress: string, hostPort: number): string {
-  return `http://${urlHostOf(bindAddress)}:${hostPort}`;
+/**
+ * The service URL: `http://127.0.0.1:<hostPort>` with the default bind address, or
+ * `http://<urlHost>:<hostPort>` when the caller names the host clients use (say, a remote server's
+ * DNS name).
+ */
+export function serviceUrl(bindAddress: string, hostPort: number, urlHost?: string): string {
+  return `http://${urlHost ?? urlHostOf(bindAddress)}:${hostPort}`;
 }
 
 /**

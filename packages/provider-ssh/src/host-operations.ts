@@ -35,10 +35,14 @@ export interface CreatedRevision {
 }
 
 /** The outcome the engine gets for a revision container. */
-export function outcomeOf(labels: RevisionLabels, container: { id: string; name: string }): ApplyOutcome {
+export function outcomeOf(
+  labels: RevisionLabels,
+  container: { id: string; name: string },
+  urlHost?: string,
+): ApplyOutcome {
   return {
     revision: labels.revision,
-    url: urlOf(labels),
+    url: urlOf(labels, urlHost),
     data: { container: container.name, containerId: container.id },
   };
 }

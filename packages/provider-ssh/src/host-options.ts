@@ -9,6 +9,17 @@ export const hostOptionsSchema = z.strictObject({
   bindAddress: z
     .union([z.ipv4(), z.ipv6()], { message: 'must be an IP address such as 127.0.0.1 or 0.0.0.0' })
     .default('127.0.0.1'),
+  /**
+   * Host name or address clients use in the service URL (and `publicUrlEnv`), e.g. the server's DNS
+   * name when the port is published on `0.0.0.0`. Default: derived from `bindAddress` (`127.0.0.1`
+   * for the default bind and for `0.0.0.0`).
+   */
+  urlHost: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/, {
+      message: 'must be a host name or IP address (IPv6 in brackets), without scheme or port',
+    })
+    .optional(),
   /** Host port of the service. Default: the spec's `port`. */
   hostPort: z.number().int().min(1).max(65535, { message: 'must be a TCP port (1–65535)' }).optional(),
   /** Docker restart policy of the running revision. Default `unless-stopped`. */

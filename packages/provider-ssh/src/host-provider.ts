@@ -63,7 +63,8 @@ export function hostProvider(config: HostProviderConfig): Provider {
 
     validateSpec: validateHostSpec,
 
-    predictUrl: (_target, spec) => serviceUrl(options.bindAddress, hostPortOf(host.settings, spec.port)),
+    predictUrl: (_target, spec) =>
+      serviceUrl(options.bindAddress, hostPortOf(host.settings, spec.port), options.urlHost),
 
     async imageTarget(_context, target) {
       if (!options.registry) return undefined;
@@ -96,7 +97,7 @@ export function hostProvider(config: HostProviderConfig): Provider {
 
     async observe(_context, target) {
       const current = pickCurrent(await host.inspectManaged(target.service));
-      return current ? observedFrom(current) : undefined;
+      return current ? observedFrom(current, options.urlHost) : undefined;
     },
 
     async apply(context, desired) {
@@ -136,7 +137,7 @@ export function hostProvider(config: HostProviderConfig): Provider {
             `Could not prune old revisions of ${desired.service}: ${(error as Error).message}`,
           ),
         );
-      return outcomeOf(created.labels, created);
+      return outcomeOf(created.labels, created, options.urlHost);
     },
 
     async restoreRevision(context, target, record): Promise<ApplyOutcome> {
@@ -169,7 +170,7 @@ export function hostProvider(config: HostProviderConfig): Provider {
           `Container ${started.name} vanished while it was restored`,
         );
       context.log('info', `Restored revision ${record.revision} (container ${started.name})`);
-      return outcomeOf(labels, started);
+      return outcomeOf(labels, started, options.urlHost);
     },
 
     async listRevisions(_context, target) {

@@ -24,8 +24,8 @@ export function envOf(lines: string[]): Record<string, string> {
 }
 
 /** The URL a revision container answers on. */
-export function urlOf(labels: Pick<RevisionLabels, 'bindAddress' | 'hostPort'>): string {
-  return serviceUrl(labels.bindAddress, labels.hostPort);
+export function urlOf(labels: Pick<RevisionLabels, 'bindAddress' | 'hostPort'>, urlHost?: string): string {
+  return serviceUrl(labels.bindAddress, labels.hostPort, urlHost);
 }
 
 /**
@@ -33,7 +33,7 @@ export function urlOf(labels: Pick<RevisionLabels, 'bindAddress' | 'hostPort'>):
  * names the spec set); secrets contribute their reference and fingerprint from the labels, never
  * the values the container holds.
  */
-export function observedFrom(container: RevisionContainer): ObservedService {
+export function observedFrom(container: RevisionContainer, urlHost?: string): ObservedService {
   const { details, labels } = container;
   const all = envOf(details.env);
   const env = Object.fromEntries(
@@ -41,7 +41,7 @@ export function observedFrom(container: RevisionContainer): ObservedService {
   );
   return {
     service: labels.service,
-    url: urlOf(labels),
+    url: urlOf(labels, urlHost),
     revision: labels.revision,
     image: labels.image,
     port: labels.port,

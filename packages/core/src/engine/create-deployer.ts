@@ -32,7 +32,7 @@ export interface DeployerOptions {
   clock?: Clock;
   /** Builds `{ build }` images; e.g. `dockerImageBuilder()` from `@berth/core/docker`. */
   imageBuilder?: ImageBuilder;
-  /** HTTP client of the health verifier. */
+  /** HTTP client of the health verifier. Default: the provider's `fetch`, else the global `fetch`. */
   fetch?: typeof globalThis.fetch;
   /** Code run before or after phases. */
   hooks?: Hook[];
@@ -80,7 +80,7 @@ export function createDeployer(options: DeployerOptions): Deployer {
     state: options.state ?? fileStateStore(),
     clock: options.clock ?? systemClock,
     ...(options.imageBuilder ? { imageBuilder: options.imageBuilder } : {}),
-    fetch: options.fetch ?? ((...args) => globalThis.fetch(...args)),
+    fetch: options.fetch ?? options.provider.fetch ?? ((...args) => globalThis.fetch(...args)),
     hooks: options.hooks ?? [],
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     lockTtlMs: options.lockTtlMs ?? 10 * 60_000,

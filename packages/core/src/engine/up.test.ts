@@ -180,3 +180,42 @@ describe('up', () => {
     expect(provider.cloud.calls.filter((call) => call.method === 'apply')).toEqual([]);
   });
 });
+
+describe('health checks reach the service through', () => {
+  function countingFetch() {
+    const urls: string[] = [];
+    const fetcher: typeof globalThis.fetch = (input, init) => {
+      urls.push(String(input instanceof Request ? input.url : input));
+      return globalThis.fetch(input, init);
+    };
+    return { urls, fetcher };
+  }
+
+  it("the provider's fetch when it has one (e.g. an SSH tunnel)", async () => {
+    const inner = memoryProvider();
+    providers.push(inner);
+    const through = countingFetch();
+    const deployer = createDeployer({
+      provider: { ...inner, fetch: through.fetcher },
+      state: memoryStateStore(),
+    });
+    const result = await deployer.up(spec());
+    expect(result.status).toBe('succeeded');
+    expect(through.urls).toContain(`${result.url}/.well-known/health`);
+  });
+
+  it("the deployer's fetch over the provider's", async () => {
+    const inner = memoryProvider();
+    providers.push(inner);
+    const provider = countingFetch();
+    const deployer = countingFetch();
+    const result = await createDeployer({
+      provider: { ...inner, fetch: provider.fetcher },
+      state: memoryStateStore(),
+      fetch: deployer.fetcher,
+    }).up(spec());
+    expect(result.status).toBe('succeeded');
+    expect(deployer.urls.length).toBeGreaterThan(0);
+    expect(provider.urls).toEqual([]);
+  });
+});

@@ -39,5 +39,6 @@ export function capabilitiesOf(provider: Provider): ProviderCapabilities {
     probeRevision: typeof provider.probeRevision === 'function',
     waitReady: typeof provider.waitReady === 'function',
     lock: typeof provider.lock === 'function',
+    fetch: typeof provider.fetch === 'function',
   };
 }

@@ -265,6 +265,12 @@ export interface Provider {
    * directly) get no lock from the engine: guard them yourself if they need one.
    */
   lock?(context: ProviderContext, target: ServiceTarget, run: ProviderLockRequest): Promise<ProviderLock>;
+  /**
+   * How this machine reaches the provider's service URLs for health checks, when plain `fetch`
+   * cannot: e.g. through an SSH connection to a port that listens only on the server's loopback.
+   * The engine's health verifier uses it unless the deployer was given its own `fetch`.
+   */
+  fetch?: typeof globalThis.fetch;
   /** Release resources such as connections. Called by `deployer.close()`, never by a run. */
   close?(): Promise<void>;
 }
@@ -287,4 +293,5 @@ export interface ProviderCapabilities {
   probeRevision: boolean;
   waitReady: boolean;
   lock: boolean;
+  fetch: boolean;
 }

@@ -14,8 +14,18 @@ function headersOf(init: RequestInit | undefined): Record<string, string> {
   return Object.fromEntries(new Headers(init?.headers).entries());
 }
 
+/** Options of `sshFetch`. */
+export interface SshFetchOptions {
+  /**
+   * The address the host connects to for a URL's host name (the `Host` header keeps the URL's).
+   * `sshHost()` maps its own public host name to the host's loopback, so a health check reaches the
+   * service from the server itself. Default: the URL's host name.
+   */
+  connectTo?: (hostname: string) => string;
+}
+
 /** A `fetch` (the subset health checks use) that connects from `connection`'s host. */
-export function sshFetch(connection: SshConnection): typeof globalThis.fetch {
+export function sshFetch(connection: SshConnection, options: SshFetchOptions = {}): typeof globalThis.fetch {
   const agent = channelAgent((options) =>
     connection.openTcp(String(options.hostname ?? '127.0.0.1'), Number(options.port ?? 80)),
   );
@@ -31,7 +41,7 @@ export function sshFetch(connection: SshConnection): typeof globalThis.fetch {
       const req = request(
         {
           agent,
-          hostname: url.hostname.replace(/^\[|\]$/g, ''),
+          hostname: (options.connectTo ?? ((name: string) => name))(url.hostname.replace(/^\[|\]$/g, '')),
           port: url.port === '' ? 80 : Number(url.port),
           path: `${url.pathname}${url.search}`,
           method: init?.method ?? 'GET',

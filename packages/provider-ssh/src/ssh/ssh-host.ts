@@ -6,6 +6,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { Provider } from '@berth/core';
 import { dockerImageBuilder, readBuildContext } from '@berth/core/docker';
+import { urlHostOf } from '../container-spec.js';
 import { dockerTransport } from '../docker-transport.js';
 import { defaultSecretsDir } from '../host-options.js';
 import { hostProvider } from '../host-provider.js';
@@ -16,6 +17,7 @@ import { runLocks } from './host-run-lock.js';
 import { parseListeningSockets, portTaken } from './proc-net.js';
 import { sh } from './remote-command.js';
 import { type SshConnection, type SshConnectionDeps, sshConnection } from './ssh-connection.js';
+import { sshFetch } from './ssh-fetch.js';
 import {
   parseSshHostOptions,
   type SshDockerOptions,
@@ -51,7 +53,23 @@ export function remotePortFree(connection: SshConnection) {
   };
 }
 
+const wildcard = new Set(['0.0.0.0', '::']);
+
+/**
+ * The `fetch` of an `sshHost()` provider: requests for the service's own URL host are made from the
+ * server, through the connection, to `localAddress` (the service listens there whether or not its
+ * port is open to this machine); other hosts are resolved on the server as given.
+ */
+function healthFetch(connection: SshConnection, urlHost: string, localAddress: string) {
+  const bare = urlHost.replace(/^\[|\]$/g, '');
+  return sshFetch(connection, { connectTo: (name) => (name === bare ? localAddress : name) });
+}
+
 function dockerMethod(options: SshDockerOptions, connection: SshConnection, operator: string): Provider {
+  const bind = options.host.bindAddress;
+  // Published on every address of the server: its SSH host name is the one clients know.
+  const urlHost = options.host.urlHost ?? (wildcard.has(bind) ? options.ssh.host : undefined);
+  const hostOptions = urlHost === undefined ? options.host : { ...options.host, urlHost };
   const docker = dockerOverSsh(connection, { socketPath: options.dockerSocketPath });
   const transport = {
     ...dockerTransport(docker, {
@@ -63,7 +81,7 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
   const base = hostProvider({
     name: 'ssh-docker',
     transport,
-    options: options.host,
+    options: hostOptions,
     secrets: localSecretStore({
       directory: options.host.secretsDir,
       keepVersions: options.host.keepRevisions + 1,
@@ -71,7 +89,8 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
     // Build on the host's engine through the tunnel: the context travels over SSH, nothing is pushed.
     imageBuilder: dockerImageBuilder({ docker }),
   });
-  return withHostAudit(base, {
+  const local = wildcard.has(bind) ? (bind === '::' ? '::1' : '127.0.0.1') : bind;
+  const audited = withHostAudit(base, {
     connection,
     operator,
     lockTtlSeconds: options.lockTtlSeconds,
@@ -83,10 +102,11 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
       await readBuildContext(request.context, request.dockerfile);
     },
   });
+  return { ...audited, fetch: healthFetch(connection, urlHost ?? urlHostOf(bind), local) };
 }
 
 function systemdMethod(options: SshSystemdOptions, connection: SshConnection, operator: string): Provider {
-  return systemdProvider({
+  const provider = systemdProvider({
     connection,
     options,
     operator,
@@ -95,6 +115,7 @@ function systemdMethod(options: SshSystemdOptions, connection: SshConnection, op
       keepVersions: options.keepReleases + 1,
     }),
   });
+  return { ...provider, fetch: healthFetch(connection, options.urlHost ?? options.ssh.host, '127.0.0.1') };
 }
 
 /**
