@@ -16,13 +16,12 @@
  * service is verified, and told on `down`).
  *
  * Every step lands in the history file on the host, timed: validation, transfer, build and start by
- * the provider, verify and register by the hooks of `sshHostHooks()`. Health checks go through the
- * SSH connection (`sshFetch`), so they reach the service on the host's loopback even when its port
- * is closed to the outside. tsx resolves `@berth/*` to the sources through tsconfig.json, so no
- * build is needed. docs/providers/ssh.md explains every option; examples/ssh-host.integration.test.ts
- * runs this file against both test hosts.
+ * the provider, verify and register by the hooks of `sshHostHooks()`. The provider runs the health
+ * checks from the host, through its SSH connection, so they reach the service on the host's loopback
+ * even when its port is closed to the outside. tsx resolves `@berth/*` to the sources through
+ * tsconfig.json, so no build is needed. docs/providers/ssh.md explains every option;
+ * examples/ssh-host.integration.test.ts runs this file against both test hosts.
  */
-import { homedir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type BerthEvent,
@@ -38,7 +37,6 @@ import {
   type SshConnectionInput,
   type SshHostOptionsInput,
   sshConnection,
-  sshFetch,
   sshHost,
   sshHostHooks,
 } from '@berth/provider-ssh';
@@ -67,15 +65,9 @@ export interface SshExampleOptions {
   secretsDir?: string;
   /** Where state and history are kept on this machine. Default `examples/.deployment`. */
   stateDir?: string;
-  /** Run health checks from the host, through the SSH connection. Default true. */
-  healthThroughSsh?: boolean;
   /** Where to register the service once verified (and deregister it on `down`). Default: nowhere. */
   registerUrl?: string;
   onEvent?: (event: BerthEvent) => void;
-}
-
-function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path;
 }
 
 /** Read the example's options from environment variables (see the module comment). */
@@ -94,7 +86,8 @@ export function sshExampleOptionsFromEnv(
       host,
       username,
       ...(env.BERTH_SSH_PORT ? { port: Number(env.BERTH_SSH_PORT) } : {}),
-      ...(env.BERTH_SSH_KEY ? { privateKeyPath: expandHome(env.BERTH_SSH_KEY) } : {}),
+      // sshHost() and sshConnection() expand a leading `~` themselves.
+      ...(env.BERTH_SSH_KEY ? { privateKeyPath: env.BERTH_SSH_KEY } : {}),
       ...(env.BERTH_SSH_HOST_KEY ? { hostKey: env.BERTH_SSH_HOST_KEY } : {}),
     },
     method,
@@ -136,9 +129,8 @@ export async function main(
   options: SshExampleOptions,
   command: 'up' | 'down' = 'up',
 ): Promise<DeployResult | DownResult> {
-  // One connection for the provider and the health checks: one handshake, one host key check.
-  const connection = sshConnection(options.ssh);
-  const provider = sshHost(providerOptions(options), { connection });
+  // The provider opens one SSH connection on first use and runs the health checks through it too.
+  const provider = sshHost(providerOptions(options));
   const deployer = createDeployer({
     // No `imageBuilder` here: sshHost() brings its own (the host's engine, or release folders), and
     // a deployer's builder would win over it.
@@ -147,7 +139,6 @@ export async function main(
     state: fileStateStore({
       dir: options.stateDir ?? fileURLToPath(new URL('./.deployment', import.meta.url)),
     }),
-    ...(options.healthThroughSsh === false ? {} : { fetch: sshFetch(connection) }),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   try {

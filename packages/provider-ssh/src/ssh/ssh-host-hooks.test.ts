@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { recordingConnection } from '../../test/recording-connection.js';
 import { pendingPhases, withAuditSettings } from './host-audit.js';
 import { runLocks } from './host-run-lock.js';
+import { sshHost } from './ssh-host.js';
 import { sshHostHooks } from './ssh-host-hooks.js';
 
 function setup(fetchStatuses: number[] = []) {
@@ -102,6 +103,25 @@ describe('sshHostHooks', () => {
     expect(pending.take('api-dev', ['deregister'])).toEqual([
       { name: 'deregister', status: 'succeeded', durationMs: 0 },
     ]);
+  });
+
+  it.each([
+    { method: 'docker' as const },
+    { method: 'systemd' as const, start: ['node', 'server.js'] },
+  ])('accepts the provider sshHost() returns, with its health-check fetch ($method)', (method) => {
+    const provider = sshHost(
+      {
+        ...method,
+        ssh: {
+          host: 'vps.example.com',
+          username: 'deploy',
+          hostKey: 'SHA256:p8oC6iL4M0xji4keC6qP2b6ijYcRdjEDlo3x6F/CTpM',
+        },
+      },
+      { connection: recordingConnection() },
+    );
+    expect(typeof provider.fetch).toBe('function');
+    expect(sshHostHooks(provider).map((hook) => hook.name)).toContain('ssh-host:verified');
   });
 
   it('refuses a provider sshHost() did not make', () => {

@@ -12,7 +12,7 @@ import { defaultSecretsDir } from '../host-options.js';
 import { hostProvider } from '../host-provider.js';
 import { localSecretStore } from '../local-secret-store.js';
 import { describeDockerOverSsh, dockerOverSsh } from './docker-over-ssh.js';
-import { pendingPhases, withHostAudit } from './host-audit.js';
+import { auditOf, pendingPhases, withAuditSettings, withHostAudit } from './host-audit.js';
 import { runLocks } from './host-run-lock.js';
 import { parseListeningSockets, portTaken } from './proc-net.js';
 import { sh } from './remote-command.js';
@@ -65,10 +65,21 @@ function healthFetch(connection: SshConnection, urlHost: string, localAddress: s
   return sshFetch(connection, { connectTo: (name) => (name === bare ? localAddress : name) });
 }
 
+/**
+ * `provider` with `fetch` added, still known to `sshHostHooks()` (which finds a provider's audit
+ * settings by identity, so the new object must be registered too).
+ */
+function withFetch(provider: Provider, fetch: typeof globalThis.fetch): Provider {
+  const audit = auditOf(provider);
+  const withIt = { ...provider, fetch };
+  return audit ? withAuditSettings(withIt, audit) : withIt;
+}
+
 function dockerMethod(options: SshDockerOptions, connection: SshConnection, operator: string): Provider {
   const bind = options.host.bindAddress;
   // Published on every address of the server: its SSH host name is the one clients know.
-  const urlHost = options.host.urlHost ?? (wildcard.has(bind) ? options.ssh.host : undefined);
+  const sshHostName = options.ssh.host.includes(':') ? `[${options.ssh.host}]` : options.ssh.host;
+  const urlHost = options.host.urlHost ?? (wildcard.has(bind) ? sshHostName : undefined);
   const hostOptions = urlHost === undefined ? options.host : { ...options.host, urlHost };
   const docker = dockerOverSsh(connection, { socketPath: options.dockerSocketPath });
   const transport = {
@@ -102,7 +113,7 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
       await readBuildContext(request.context, request.dockerfile);
     },
   });
-  return { ...audited, fetch: healthFetch(connection, urlHost ?? urlHostOf(bind), local) };
+  return withFetch(audited, healthFetch(connection, urlHost ?? urlHostOf(bind), local));
 }
 
 function systemdMethod(options: SshSystemdOptions, connection: SshConnection, operator: string): Provider {
@@ -115,7 +126,7 @@ function systemdMethod(options: SshSystemdOptions, connection: SshConnection, op
       keepVersions: options.keepReleases + 1,
     }),
   });
-  return { ...provider, fetch: healthFetch(connection, options.urlHost ?? options.ssh.host, '127.0.0.1') };
+  return withFetch(provider, healthFetch(connection, options.urlHost ?? options.ssh.host, '127.0.0.1'));
 }
 
 /**

@@ -73,7 +73,8 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
   const audit = { ...auditSettings, baseDir: options.baseDir };
   const imageBuilder = systemdReleaseBuilder({ options, units, audit: auditSettings });
   const layoutOf = (target: ServiceTarget): HostLayout => hostLayout(options.baseDir, target.service);
-  const urlOf = (port: number) => `http://${options.urlHost ?? options.ssh.host}:${port}`;
+  const sshHostName = options.ssh.host.includes(':') ? `[${options.ssh.host}]` : options.ssh.host;
+  const urlOf = (port: number) => `http://${options.urlHost ?? sshHostName}:${port}`;
 
   const readRecord = async (layout: HostLayout, revision: string) =>
     parseRevisionRecord(await readRemoteFile(connection, layout.revision(revision)));
