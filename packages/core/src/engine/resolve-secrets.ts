@@ -20,6 +20,8 @@ export interface ResolvedSecret {
   /** For `generate` secrets: true when the value was read back from the provider's store. */
   existing?: boolean;
   kind?: GeneratedSecretKind;
+  /** A value still being generated (`generate: 'later'`); `finishSecrets` puts it in `value`. */
+  pending?: Promise<string>;
 }
 
 /** Where secret values come from; injectable for tests. */
@@ -37,8 +39,10 @@ export const defaultSecretSources = (): SecretSources => ({
 
 /**
  * Read every secret's value from its source. `generate` secrets are read back from the provider's
- * store when they exist there; otherwise they are generated (when `generate` is true) or left without
- * a value (for plans). Every value is registered with the redactor before it goes anywhere.
+ * store when they exist there; otherwise they are generated (when `generate` is true), started in
+ * the background (`'later'`: key generation then overlaps the image build; call `finishSecrets`
+ * before using the values), or left without a value (for plans). Every value is registered with the
+ * redactor before it goes anywhere.
  */
 export async function resolveSecrets(input: {
   spec: ServiceSpec;
@@ -48,7 +52,7 @@ export async function resolveSecrets(input: {
   sources: SecretSources;
   redactor: Redactor;
   fingerprintKey: string;
-  generate: boolean;
+  generate: boolean | 'later';
 }): Promise<ResolvedSecret[]> {
   const issues: ValidationIssue[] = [];
   const resolved: ResolvedSecret[] = [];
@@ -82,7 +86,12 @@ export async function resolveSecrets(input: {
       const existing = await input.provider.secrets?.read?.(input.context, input.target, key);
       if (existing !== undefined)
         secret = { key, value: existing, generated: true, existing: true, kind: source.generate };
-      else if (input.generate)
+      else if (input.generate === 'later') {
+        const pending = generateSecret(source.generate);
+        // Awaited by finishSecrets; a run that fails before that must not see an unhandled rejection.
+        pending.catch(() => {});
+        secret = { key, generated: true, kind: source.generate, pending };
+      } else if (input.generate)
         secret = {
           key,
           value: await generateSecret(source.generate),
@@ -112,6 +121,25 @@ export async function resolveSecrets(input: {
       { hint: issues.map((issue) => issue.hint).join(' '), details: { issues } },
     );
   return resolved;
+}
+
+/**
+ * Wait for the values `resolveSecrets({ generate: 'later' })` started, register them with the
+ * redactor and fingerprint them. Generated values are long enough by construction.
+ */
+export async function finishSecrets(
+  secrets: ResolvedSecret[],
+  redactor: Redactor,
+  fingerprintKey: string,
+): Promise<ResolvedSecret[]> {
+  return Promise.all(
+    secrets.map(async ({ pending, ...secret }) => {
+      if (!pending) return secret;
+      const value = await pending;
+      redactor.add(value);
+      return { ...secret, value, fingerprint: fingerprintSecret(fingerprintKey, secret.key, value) };
+    }),
+  );
 }
 
 /** Masked display of a secret value: a few leading characters and the length. */

@@ -18,7 +18,7 @@ import type { EngineDeps } from './engine-deps.js';
 import { hookFacts } from './hooks.js';
 import { emptyState, historyEntry, recordRun } from './record-run.js';
 import { resolveImage } from './resolve-image.js';
-import { maskSecretValue, type ResolvedSecret, resolveSecrets } from './resolve-secrets.js';
+import { finishSecrets, maskSecretValue, type ResolvedSecret, resolveSecrets } from './resolve-secrets.js';
 import { findRollbackTarget, restoreAndVerify } from './restore-revision.js';
 import type { DeployResult, RollbackOutcome } from './result.js';
 import { checkAborted, providerContextFor, type RunContext, runPhase, skipPhase } from './run-context.js';
@@ -224,7 +224,8 @@ async function upLocked(
   try {
     await runPhase(run, 'preflight', async () => {
       const context = providerContextFor(run, 'preflight');
-      // Independent reads (and key generation off the main thread) run side by side.
+      // Independent reads run side by side; new keys are generated off the main thread while the
+      // image builds (finishSecrets, in the plan phase).
       const [resolved, providerChecks, builderChecks] = await Promise.all([
         resolveSecrets({
           spec,
@@ -234,7 +235,7 @@ async function upLocked(
           sources: deps.secretSources,
           redactor: run.redactor,
           fingerprintKey: state.fingerprintKey,
-          generate: true,
+          generate: 'later',
         }),
         provider.preflight?.(context, target, spec),
         'build' in spec.image ? builder?.preflight?.(context) : undefined,
@@ -268,7 +269,10 @@ async function upLocked(
       }),
     );
     plan = await runPhase(run, 'plan', async () => {
-      observed = await provider.observe(providerContextFor(run, 'plan'), target);
+      [observed, secrets] = await Promise.all([
+        provider.observe(providerContextFor(run, 'plan'), target),
+        finishSecrets(secrets, run.redactor, state.fingerprintKey),
+      ]);
       const publicUrl = observed?.url ?? provider.predictUrl?.(target, spec) ?? state.current?.url;
       const result = planService({
         desired: desiredForPlan({
