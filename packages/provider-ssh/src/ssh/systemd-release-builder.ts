@@ -228,7 +228,9 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
           ...systemd,
           ...(systemd.ok
             ? {}
-            : { hint: 'Log in as root, or give the user passwordless sudo for systemctl, tee and rm.' }),
+            : {
+                hint: 'Log in as root, or give the user passwordless sudo (`sudo -n`): Berth writes and removes unit files in /etc/systemd/system and runs systemctl and journalctl as root, which amounts to root on the host.',
+              }),
         },
       ];
     },
