@@ -14,6 +14,7 @@ import { type HostHistoryEntry, readHostHistory } from '../src/ssh/host-history.
 import { hostLayout } from '../src/ssh/host-layout.js';
 import { sh } from '../src/ssh/remote-command.js';
 import { type SshConnection, sshConnection } from '../src/ssh/ssh-connection.js';
+import { get } from './docker-test-kit.js';
 
 /** The fixture folders: the Node service (systemd method) and the Docker one (docker method). */
 export const nodeFixture = fileURLToPath(new URL('./fixtures/node-health-service', import.meta.url));
@@ -127,4 +128,10 @@ export function hostInspector(host: SshHostTestEnvironment, baseDir: string, ser
 /** The names and statuses of an entry's phases, e.g. `['validation:succeeded', …]`. */
 export function phasesOf(entry: HostHistoryEntry | undefined): string[] {
   return (entry?.phases ?? []).map((phase) => `${phase.name}:${phase.status}`);
+}
+
+/** The revision the test service on `port` reports at `url` (default its loopback URL), if it answers. */
+export async function servedRevision(port: number, url: string | undefined): Promise<string | undefined> {
+  const health = await get(url ?? `http://127.0.0.1:${port}`, '/.well-known/health');
+  return health.status === 200 ? (JSON.parse(health.body) as { revision: string }).revision : undefined;
 }

@@ -22,6 +22,7 @@ import {
   hostInspector,
   phasesOf,
   scratch,
+  servedRevision,
   sshOptionsOf,
   webhook,
 } from '../../test/ssh-host-kit.js';
@@ -80,11 +81,6 @@ async function up(mark: string, context = folder): Promise<DeployResult> {
   return result;
 }
 
-async function servedRevision(url: string | undefined): Promise<string | undefined> {
-  const health = await get(url ?? `http://127.0.0.1:${port}`, '/.well-known/health');
-  return health.status === 200 ? (JSON.parse(health.body) as { revision: string }).revision : undefined;
-}
-
 afterAll(async () => {
   await removeServices(docker, [service]);
   await host.run(sh`rm -rf -- ${root} ${pwned}`).catch(() => undefined);
@@ -137,12 +133,12 @@ describe('sshHost docker method, end to end over the test sshd', () => {
   it('rolls back by hand to an older kept revision, not only the previous one', async () => {
     const v3 = await up('3');
     expect(v3.status).toBe('succeeded');
-    expect(await servedRevision(v3.url)).toBe(v3.revision);
+    expect(await servedRevision(port, v3.url)).toBe(v3.revision);
     const back = await deployer.rollback(spec(folder, '1'), { to: v1.revision });
     results.push(back);
     expect(back.status).toBe('succeeded');
     expect(back.revision).toBe(v1.revision);
-    expect(await servedRevision(v1.url)).toBe(v1.revision);
+    expect(await servedRevision(port, v1.url)).toBe(v1.revision);
     expect((await get(v1.url!, '/env/MARK')).body).toBe('1');
     const running = (await managedContainers(docker, service)).filter(
       (container) => container.State === 'running',
@@ -170,7 +166,7 @@ describe('sshHost docker method, end to end over the test sshd', () => {
     expect((await managedContainers(docker, service)).map((container) => container.Id).sort()).toEqual(
       containers,
     );
-    expect(await servedRevision(v1.url)).toBe(v1.revision);
+    expect(await servedRevision(port, v1.url)).toBe(v1.revision);
   });
 
   it('keeps the secret out of the host files, events, results and errors', async () => {

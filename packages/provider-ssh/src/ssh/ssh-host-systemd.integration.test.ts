@@ -15,6 +15,7 @@ import {
   nodeFixture,
   phasesOf,
   scratch,
+  servedRevision,
   sshOptionsOf,
   webhook,
 } from '../../test/ssh-host-kit.js';
@@ -91,11 +92,6 @@ async function up(folder: string, using = deployer): Promise<DeployResult> {
   return result;
 }
 
-async function servedRevision(url: string | undefined): Promise<string | undefined> {
-  const health = await get(url ?? `http://127.0.0.1:${port}`, '/.well-known/health');
-  return health.status === 200 ? (JSON.parse(health.body) as { revision: string }).revision : undefined;
-}
-
 afterAll(async () => {
   await host
     .run(
@@ -165,7 +161,7 @@ describe('sshHost systemd method, end to end on the systemd host', () => {
     expect(output).toEqual(['resolving dependencies', 'E: package left-pad not found']);
     expect(await host.current()).toBe(release1);
     expect(await host.releases()).toEqual([release1]);
-    expect(await servedRevision(v1.url)).toBe(v1.revision);
+    expect(await servedRevision(port, v1.url)).toBe(v1.revision);
     const last = (await host.history()).at(-1);
     expect(last).toMatchObject({
       operation: 'deploy',
@@ -181,12 +177,20 @@ describe('sshHost systemd method, end to end on the systemd host', () => {
     });
     const result = await up(crashing);
     expect(result.status).toBe('rolled-back');
-    expect(result.error?.code).toBe('HEALTH_CHECK_FAILED');
-    expect(result.health?.reason).toMatch(/^process-exited: (the service exited|the unit is)/);
-    expect(result.health?.reason).toContain('crash: config missing');
-    // Found by the unit's state, long before the 60 s health timeout.
-    const verify = result.phases.find((phase) => phase.name === 'verify');
-    expect(verify?.durationMs).toBeLessThan(20_000);
+    // Usually the verifier finds the exit by the unit's state. On a loaded host systemd may see the
+    // exit before it confirmed the start (Type=exec), and then `systemctl restart` itself fails: the
+    // deploy phase fails with the journal. Both are the same outcome for the user, told either way.
+    const byVerifier = result.error?.code === 'HEALTH_CHECK_FAILED';
+    if (byVerifier) {
+      expect(result.health?.reason).toMatch(/^process-exited: (the service exited|the unit is)/);
+      expect(result.health?.reason).toContain('crash: config missing');
+      // Found by the unit's state, long before the 60 s health timeout.
+      const verify = result.phases.find((phase) => phase.name === 'verify');
+      expect(verify?.durationMs).toBeLessThan(20_000);
+    } else {
+      expect(result.error?.code).toBe('DEPLOY_FAILED');
+      expect(JSON.stringify(result.error)).toMatch(/did not start/);
+    }
     expect(result.rollback).toMatchObject({
       status: 'succeeded',
       to: v1.revision,
@@ -197,14 +201,14 @@ describe('sshHost systemd method, end to end on the systemd host', () => {
     const unit = await host.run(sh`cat -- ${`/etc/systemd/system/${unitName(service)}`}`);
     expect(unit).toContain(`WorkingDirectory=${host.layout.release(release1!)}\n`);
     expect(await host.run(sh`cat -- ${host.layout.currentRevisionFile}`)).toBe(`${v1.revision}\n`);
-    expect(await servedRevision(v1.url)).toBe(v1.revision);
-    const lines = (await host.history()).slice(-3);
-    expect(lines.map((line) => `${line.operation}:${line.status}`)).toEqual([
-      'deploy:succeeded',
-      'verify:failed',
-      'restore:succeeded',
-    ]);
-    expect(lines[2]?.revision).toBe(v1.revision);
+    expect(await servedRevision(port, v1.url)).toBe(v1.revision);
+    const lines = (await host.history()).slice(byVerifier ? -3 : -2);
+    expect(lines.map((line) => `${line.operation}:${line.status}`)).toEqual(
+      byVerifier
+        ? ['deploy:succeeded', 'verify:failed', 'restore:succeeded']
+        : ['deploy:failed', 'restore:succeeded'],
+    );
+    expect(lines.at(-1)?.revision).toBe(v1.revision);
   });
 
   let v3: DeployResult;
@@ -212,14 +216,14 @@ describe('sshHost systemd method, end to end on the systemd host', () => {
     const v2 = await up(await folderWith({ 'v2.txt': 'two' }));
     v3 = await up(await folderWith({ 'v3.txt': 'three' }));
     expect([v2.status, v3.status]).toEqual(['succeeded', 'succeeded']);
-    expect(await servedRevision(v3.url)).toBe(v3.revision);
+    expect(await servedRevision(port, v3.url)).toBe(v3.revision);
 
     const back = await deployer.rollback(spec(await folderWith()), { to: v1.revision });
     results.push(back);
     expect(back.status).toBe('succeeded');
     expect(back.revision).toBe(v1.revision);
     expect(await host.current()).toBe(release1);
-    expect(await servedRevision(v1.url)).toBe(v1.revision);
+    expect(await servedRevision(port, v1.url)).toBe(v1.revision);
     expect((await get(v1.url!, '/env/HOSTILE')).body).toBe(hostile);
     expect((await host.history()).at(-1)).toMatchObject({
       operation: 'restore',
