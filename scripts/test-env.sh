@@ -118,6 +118,17 @@ usage() {
 }
 
 tmp_dir() { mktemp -d "$TMP_ROOT/XXXXXX"; }
+
+# install_rendered MODE FILE FUNCTION: writes FUNCTION's output to FILE (with MODE) when it differs
+# from what FILE holds; true when it wrote (the caller then restarts what reads FILE).
+install_rendered() {
+  local mode=$1 file=$2 render=$3 rendered
+  rendered="$(mktemp "$TMP_ROOT/rendered.XXXXXX")"
+  "$render" >"$rendered"
+  cmp -s "$rendered" "$file" && return 1
+  log "writing $file"
+  install -m "$mode" "$rendered" "$file"
+}
 # image_root_dir: an empty directory to assemble an image's root filesystem in ("/" must be 0755:
 # with the vfs storage driver the mode of "." in the tar becomes the mode of the container's /).
 image_root_dir() {
@@ -494,7 +505,7 @@ registry_self_check() {
 }
 
 ensure_registry() {
-  local restart=0 config_file
+  local restart=0
   mkdir -p "$REGISTRY_DATA"
   chmod 0700 "$REGISTRY_DIR"
 
@@ -511,13 +522,7 @@ ensure_registry() {
     (umask 077 && htpasswd -Bbn "$REGISTRY_USER" "$(registry_password)" >"$REGISTRY_HTPASSWD")
     restart=1
   fi
-  config_file="$(mktemp "$TMP_ROOT/registry.XXXXXX")"
-  render_registry_config >"$config_file"
-  if ! cmp -s "$config_file" "$REGISTRY_CONFIG"; then
-    log "writing $REGISTRY_CONFIG"
-    install -m 0600 "$config_file" "$REGISTRY_CONFIG"
-    restart=1
-  fi
+  install_rendered 0600 "$REGISTRY_CONFIG" render_registry_config && restart=1
 
   if registry_running && [ "$restart" -eq 0 ] && registry_ready; then
     log "registry answers on $REGISTRY_HOST (pid $(registry_pid))"
@@ -919,7 +924,7 @@ sshd_self_check() {
 }
 
 ensure_sshd() {
-  local restart=0 config_file
+  local restart=0
   command -v sshd >/dev/null || die "sshd not found after installing openssh-server"
   mkdir -p "$SSHD_DIR" /run/sshd
   chmod 0755 "$SSH_DIR" "$SSHD_DIR"
@@ -930,13 +935,7 @@ ensure_sshd() {
     install -m 0644 "$SSH_CLIENT_KEY.pub" "$SSHD_AUTHORIZED_KEYS"
     restart=1
   fi
-  config_file="$(mktemp "$TMP_ROOT/sshd.XXXXXX")"
-  render_sshd_config >"$config_file"
-  if ! cmp -s "$config_file" "$SSHD_CONFIG"; then
-    log "writing $SSHD_CONFIG"
-    install -m 0644 "$config_file" "$SSHD_CONFIG"
-    restart=1
-  fi
+  install_rendered 0644 "$SSHD_CONFIG" render_sshd_config && restart=1
   write_known_hosts
 
   if sshd_running && [ "$restart" -eq 0 ]; then

@@ -46,11 +46,16 @@ export function hostPortOf(settings: Pick<HostSettings, 'hostPort'>, containerPo
   return settings.hostPort ?? containerPort;
 }
 
+/** A host name or address as it stands in a URL: IPv6 addresses in brackets. */
+export function urlHostName(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 /** The address clients use for a bind address: a wildcard bind is reached on loopback. */
 export function urlHostOf(bindAddress: string): string {
   if (bindAddress === '' || bindAddress === '0.0.0.0') return '127.0.0.1';
   if (bindAddress === '::') return '[::1]';
-  return bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
+  return urlHostName(bindAddress);
 }
 
 /**

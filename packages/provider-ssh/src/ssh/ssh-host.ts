@@ -6,7 +6,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { Provider } from '@berth/core';
 import { dockerImageBuilder, readBuildContext } from '@berth/core/docker';
-import { urlHostOf } from '../container-spec.js';
+import { urlHostName, urlHostOf } from '../container-spec.js';
 import { dockerTransport } from '../docker-transport.js';
 import { defaultSecretsDir } from '../host-options.js';
 import { hostProvider } from '../host-provider.js';
@@ -78,8 +78,7 @@ function withFetch(provider: Provider, fetch: typeof globalThis.fetch): Provider
 function dockerMethod(options: SshDockerOptions, connection: SshConnection, operator: string): Provider {
   const bind = options.host.bindAddress;
   // Published on every address of the server: its SSH host name is the one clients know.
-  const sshHostName = options.ssh.host.includes(':') ? `[${options.ssh.host}]` : options.ssh.host;
-  const urlHost = options.host.urlHost ?? (wildcard.has(bind) ? sshHostName : undefined);
+  const urlHost = options.host.urlHost ?? (wildcard.has(bind) ? urlHostName(options.ssh.host) : undefined);
   const hostOptions = urlHost === undefined ? options.host : { ...options.host, urlHost };
   const docker = dockerOverSsh(connection, { socketPath: options.dockerSocketPath });
   const transport = {

@@ -15,6 +15,7 @@ import {
   ProviderError,
   type ServiceTarget,
 } from '@berth/core';
+import { urlHostName } from '../container-spec.js';
 import { validateHostSpec } from '../host-provider.js';
 import type { LocalSecretStore } from '../local-secret-store.js';
 import {
@@ -73,8 +74,7 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
   const audit = { ...auditSettings, baseDir: options.baseDir };
   const imageBuilder = systemdReleaseBuilder({ options, units, audit: auditSettings });
   const layoutOf = (target: ServiceTarget): HostLayout => hostLayout(options.baseDir, target.service);
-  const sshHostName = options.ssh.host.includes(':') ? `[${options.ssh.host}]` : options.ssh.host;
-  const urlOf = (port: number) => `http://${options.urlHost ?? sshHostName}:${port}`;
+  const urlOf = (port: number) => `http://${options.urlHost ?? urlHostName(options.ssh.host)}:${port}`;
 
   const readRecord = async (layout: HostLayout, revision: string) =>
     parseRevisionRecord(await readRemoteFile(connection, layout.revision(revision)));
