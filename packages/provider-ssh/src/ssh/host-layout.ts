@@ -11,6 +11,7 @@
  *   units/<revision>.service   systemd: a revision's unit file, for rollbacks
  *   current -> releases/<id>   the running release, switched atomically
  *   current-revision           systemd: the running revision
+ *   unit-start                 systemd: the baseline of the running revision's start (counters, time)
  *   history.jsonl              deploy history shared by every operator
  *   .lock/owner.json           the deploy lock (see host-lock.ts)
  * ```
@@ -33,6 +34,8 @@ export interface HostLayout {
   readonly unitsDir: string;
   readonly currentLink: string;
   readonly currentRevisionFile: string;
+  /** systemd: what the last start of the unit left (see `UnitStart` in systemd-units.ts). */
+  readonly unitStartFile: string;
   readonly historyFile: string;
   readonly lockDir: string;
   release(releaseId: string): string;
@@ -103,6 +106,7 @@ export function hostLayout(baseDir: string, service: string): HostLayout {
     unitsDir,
     currentLink: `${serviceDir}/current`,
     currentRevisionFile: `${serviceDir}/current-revision`,
+    unitStartFile: `${serviceDir}/unit-start`,
     historyFile: `${serviceDir}/history.jsonl`,
     lockDir: `${serviceDir}/.lock`,
     release: (id) => `${releasesDir}/${assertReleaseId(id)}`,

@@ -155,7 +155,7 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     );
     await writeRemoteFile(connection, layout.currentRevisionFile, `${record.revision}\n`, 0o644);
     try {
-      await units.restart(record.desired.service);
+      await units.restart(record.desired.service, record.revision, layout.unitStartFile);
     } catch (error) {
       const journal = await units.journal(record.desired.service, journalLines).catch(() => '');
       throw new ProviderError(
@@ -346,13 +346,21 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     },
 
     async probeRevision(_context, target, revision) {
-      const current = await currentRevision(layoutOf(target));
+      const layout = layoutOf(target);
+      const { current, start, status } = await units.probe(
+        target.service,
+        layout.currentRevisionFile,
+        layout.unitStartFile,
+      );
       if (current !== revision)
         return { alive: false, reason: `the host runs revision ${current ?? 'none'}, not ${revision}` };
-      const status = await units.status(target.service);
-      const first = unitLiveness(status, '');
+      // Only what happened since this revision's own start counts (a crashed release before it
+      // leaves its restart count and log lines on the unit).
+      const since = start?.revision === revision ? start : undefined;
+      const first = unitLiveness(status, '', since);
       if (first.alive) return first;
-      return unitLiveness(status, await units.journal(target.service, journalLines).catch(() => ''));
+      const journal = await units.journal(target.service, journalLines, since?.since).catch(() => '');
+      return unitLiveness(status, journal, since);
     },
 
     async destroy(context, target) {

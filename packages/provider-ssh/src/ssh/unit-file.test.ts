@@ -116,6 +116,18 @@ describe('renderUnitFile', () => {
     );
   });
 
+  it('makes a program relative to the release folder absolute (systemd refuses ./start.sh)', () => {
+    expect(renderUnitFile({ ...base, command: ['./bin/start.sh', '--port', '8080'] })).toContain(
+      'ExecStart="/opt/berth/api-prod/releases/20250101T000000Z-abc/bin/start.sh" "--port" "8080"\n',
+    );
+    expect(renderUnitFile({ ...base, command: ['bin/../start.sh'] })).toContain(
+      'ExecStart="/opt/berth/api-prod/releases/20250101T000000Z-abc/start.sh"\n',
+    );
+    // Bare names are searched by systemd; absolute paths stay as they are.
+    expect(renderUnitFile({ ...base, command: ['node'] })).toContain('ExecStart="node"\n');
+    expect(renderUnitFile({ ...base, command: ['/usr/bin/node'] })).toContain('ExecStart="/usr/bin/node"\n');
+  });
+
   it('runs a string command with /bin/sh -c, as one argument', () => {
     const unit = renderUnitFile({ ...base, command: 'exec node server.js --port "$PORT"' });
     expect(unit).toContain('ExecStart="/bin/sh" "-c" "exec node server.js --port \\"$$PORT\\""');

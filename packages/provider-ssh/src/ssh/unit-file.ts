@@ -4,6 +4,7 @@
  * escaped. Secrets go to the environment file (mode 0600 on the host), never into the unit, which
  * any user may read with `systemctl cat`.
  */
+import { posix } from 'node:path';
 import { assertServiceName } from './host-layout.js';
 
 /** What the unit of one release runs. */
@@ -91,14 +92,21 @@ function pathValue(path: string, what: string): string {
   return path.replaceAll('%', '%%');
 }
 
-function execStart(command: readonly string[] | string): string {
+/**
+ * `ExecStart=`. systemd takes an absolute path or a bare name (searched in its own PATH), but refuses
+ * a relative path such as `./start.sh` (the unit would not load, and the old process would go on
+ * running): a program given relative to the release folder is made absolute under it.
+ */
+function execStart(command: readonly string[] | string, workingDirectory: string): string {
   if (typeof command === 'string') {
     if (command.trim() === '') throw new TypeError('The start command is empty.');
     return ['/bin/sh', '-c', command].map(execWord).join(' ');
   }
-  const [program] = command;
+  const [program, ...args] = command;
   if (program === undefined || program === '') throw new TypeError('The start command is empty.');
-  return command.map(execWord).join(' ');
+  const absolute =
+    program.includes('/') && !program.startsWith('/') ? posix.join(workingDirectory, program) : program;
+  return [absolute, ...args].map(execWord).join(' ');
 }
 
 /** Render the unit file of one release. Throws `TypeError` on a value that cannot be expressed safely. */
@@ -120,7 +128,7 @@ export function renderUnitFile(input: UnitFileInput): string {
   if (input.environmentFile !== undefined) {
     service.push(`EnvironmentFile=${pathValue(input.environmentFile, 'environment file')}`);
   }
-  service.push(`ExecStart=${execStart(input.command)}`);
+  service.push(`ExecStart=${execStart(input.command, input.workingDirectory)}`);
   service.push(`Restart=${input.restart ?? 'on-failure'}`, 'RestartSec=1');
   service.push(`TimeoutStopSec=${Math.max(0, Math.floor(input.stopTimeoutSeconds ?? 10))}`);
   if (input.memoryMaxBytes !== undefined) service.push(`MemoryMax=${Math.floor(input.memoryMaxBytes)}`);
