@@ -63,11 +63,49 @@ describe('abort and timeout', () => {
     expect((await deployer.up(spec({ BERTH_TEST_READY_AFTER_MS: '500' }))).status).toBe('noop');
   });
 
-  it('deploy() is the one-shot form of up', async () => {
+  it('deploy() is the one-shot form of up: it runs the hooks and closes the provider', async () => {
     const provider = memoryProvider();
     providers.push(provider);
-    const result = await deploy(spec(), { provider, state: memoryStateStore() });
+    let closed = 0;
+    const close = provider.close.bind(provider);
+    provider.close = async () => {
+      closed += 1;
+      await close();
+    };
+    const seen: string[] = [];
+    const result = await deploy(spec(), {
+      provider,
+      state: memoryStateStore(),
+      hooks: [{ name: 'after-verify', after: 'verify', run: ({ facts }) => void seen.push(facts.url ?? '') }],
+    });
     expect(result.status).toBe('succeeded');
+    expect(seen).toEqual([result.url]);
+    expect(closed).toBe(1);
+  });
+
+  it('deploy() closes the provider when the run fails, and keeps it open when asked', async () => {
+    const failing = memoryProvider();
+    providers.push(failing);
+    let closed = 0;
+    const close = failing.close.bind(failing);
+    failing.close = async () => {
+      closed += 1;
+      await close();
+    };
+    const broken = await deploy({ ...spec(), port: -1 } as never, {
+      provider: failing,
+      state: memoryStateStore(),
+    });
+    expect(broken.status).toBe('failed');
+    expect(broken.error?.code).toBe('SPEC_INVALID');
+    expect(closed).toBe(1);
+
+    const kept = memoryProvider();
+    providers.push(kept);
+    const state = memoryStateStore();
+    expect((await deploy(spec(), { provider: kept, state, closeProvider: false })).status).toBe('succeeded');
+    // Still usable: a second run on the same provider object.
+    expect((await deploy(spec(), { provider: kept, state, closeProvider: false })).status).toBe('noop');
   });
 });
 
