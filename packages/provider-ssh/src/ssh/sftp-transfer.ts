@@ -20,6 +20,7 @@ import {
 } from './release-manifest.js';
 import { batchArguments, joinCommands, type RemoteCommand, sh } from './remote-command.js';
 import { readRemoteFile, writeRemoteFile } from './remote-files.js';
+import { type PutSettings, putFiles } from './sftp-put.js';
 import type { SshConnection } from './ssh-connection.js';
 
 /** Progress of a transfer: files and bytes done of the release's total. */
@@ -44,8 +45,8 @@ export interface UploadReleaseOptions {
   /** Sent even when an ignore rule matches (e.g. the Dockerfile). */
   alwaysSend?: readonly string[];
   onProgress?: (progress: TransferProgress) => void;
-  /** Files sent at the same time. Default 4. */
-  concurrency?: number;
+  /** How many files and requests are in flight (see sftp-put.ts). */
+  put?: PutSettings;
   /** Clock for the manifest's `createdAt`. */
   now?: () => number;
   signal?: AbortSignal;
@@ -162,32 +163,28 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
   if (plan.copy.length > 0) report();
 
   const sftp = await connection.sftp();
-  const queue = [...plan.upload];
-  const worker = async () => {
-    for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
-      if (signal?.aborted) throw signal.reason;
-      const file = entry;
-      let sent = 0;
-      await new Promise<void>((resolve, reject) => {
-        sftp.fastPut(
-          join(options.folder, file.path),
-          `${incoming}/${file.path}`,
-          {
-            mode: file.mode,
-            step: (total) => {
-              progress.bytesDone += total - sent;
-              sent = total;
-            },
-          },
-          (error) => (error ? reject(mapSshError(error, connection.target, 'sftp')) : resolve()),
-        );
-      });
-      progress.bytesDone += file.size - sent;
-      progress.filesDone += 1;
-      report(file.path);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  await putFiles(
+    sftp,
+    plan.upload.map((entry) => ({
+      local: join(options.folder, entry.path),
+      remote: `${incoming}/${entry.path}`,
+      mode: entry.mode,
+      size: entry.size,
+    })),
+    {
+      ...(options.put ? { settings: options.put } : {}),
+      ...(signal ? { signal } : {}),
+      onBytes: (bytes) => {
+        progress.bytesDone += bytes;
+      },
+      onFile: (entry) => {
+        progress.filesDone += 1;
+        report(entry.remote.slice(incoming.length + 1));
+      },
+    },
+  ).catch((error: unknown) => {
+    throw signal?.aborted && error === signal.reason ? error : mapSshError(error, connection.target, 'sftp');
+  });
 
   // Modes exactly as in the manifest, whatever the server's umask; links; then the checks.
   const finishing: RemoteCommand[] = [];
