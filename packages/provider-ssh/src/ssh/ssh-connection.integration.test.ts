@@ -290,14 +290,16 @@ describe('tunnels', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   it('answers Docker /_ping through the SSH connection', async () => {
-    const docker = dockerOverSsh(open(optionsFor(env.sshd)), { socketPath: env.sshd.dockerSocketPath });
+    const docker = await dockerOverSsh(open(optionsFor(env.sshd)), { socketPath: env.sshd.dockerSocketPath });
     expect(String(await docker.ping())).toBe('OK');
     const info = (await docker.info()) as { ID?: string };
     expect(info.ID).toBeTruthy();
   });
 
   it('maps a missing Docker socket to DOCKER_UNAVAILABLE', async () => {
-    const docker = dockerOverSsh(open(optionsFor(env.sshd)), { socketPath: '/nonexistent/docker.sock' });
+    const docker = await dockerOverSsh(open(optionsFor(env.sshd)), {
+      socketPath: '/nonexistent/docker.sock',
+    });
     await expect(docker.ping()).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
   });
 

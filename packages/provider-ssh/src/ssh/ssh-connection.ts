@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BerthError } from '@berth/core';
-import { type AnyAuthMethod, Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import type { AnyAuthMethod, Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import type { HostKeyVerdict } from './host-key.js';
 import { type HostKeyFiles, nodeHostKeyFiles, prepareHostKeyCheck } from './host-key-check.js';
 import { mapSshError } from './map-ssh-error.js';
@@ -122,7 +122,8 @@ export function sshConnection(input: SshConnectionInput, deps: SshConnectionDeps
     const check = await prepareHostKeyCheck(options, deps.hostKeyFiles ?? nodeHostKeyFiles);
     let refused: HostKeyVerdict | undefined;
     let checkFailure: unknown;
-    const connection = (deps.createClient ?? (() => new Client()))();
+    // ssh2 loads on the first connection, not when this package is imported.
+    const connection = deps.createClient ? deps.createClient() : new (await import('ssh2')).Client();
     // Berth's own socket, with Nagle's algorithm off: ssh2 leaves it on, and every small request
     // (a command, an SFTP write) then waits ~40 ms for the delayed ACK of the one before.
     const socket = (deps.createSocket ?? (() => new Socket()))();
