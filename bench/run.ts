@@ -4,7 +4,10 @@
  * this machine. Prints the table and ratios, writes bench/results/latest.json, and with
  * `--write-docs` rewrites the results section of docs/performance.md.
  *
- *   node bench/run.ts [--iterations 10] [--budget-seconds 170] [--write-docs]
+ *   node bench/run.ts [--iterations 10] [--budget-seconds 170] [--write-docs] [--only local|ssh]
+ *
+ * `--only ssh` runs only the SSH benches (bench/ssh.ts), `--only local` only the local Docker one;
+ * by default both run, the local one first.
  *
  * Needs the test environment (scripts/test-env.sh): the local registry and the base image.
  */
@@ -36,8 +39,18 @@ const { values: flags } = parseArgs({
     'budget-seconds': { type: 'string', default: '170' },
     'host-port': { type: 'string', default: '18080' },
     'write-docs': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'ssh-iterations': { type: 'string', default: '5' },
   },
 });
+const runSsh = async () => {
+  const { runSshBench } = await import('./ssh.ts');
+  await runSshBench({ iterations: Number(flags['ssh-iterations']), writeDocs: flags['write-docs'] });
+};
+if (flags.only === 'ssh') {
+  await runSsh();
+  process.exit(0);
+}
 const iterations = Number(flags.iterations);
 const budgetMs = Number(flags['budget-seconds']) * 1000;
 const hostPort = Number(flags['host-port']);
@@ -255,3 +268,5 @@ if (flags['write-docs']) {
   await writeFile(docsPath, replaceSection(await readFile(docsPath, 'utf8'), renderMarkdown(results)));
   console.log('updated docs/performance.md');
 }
+
+if (flags.only !== 'local') await runSsh();

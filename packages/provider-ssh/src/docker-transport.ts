@@ -103,14 +103,30 @@ function detailsOf(info: Docker.ContainerInspectInfo): ContainerDetails {
 
 /**
  * The host transport over a Dockerode client: the local engine, or any engine Dockerode can reach
- * (a remote one through an SSH tunnel). Every engine error is mapped by `mapDockerError`.
+ * (a remote one through an SSH tunnel), or a function that makes that client on first use. Every
+ * engine error is mapped by `mapDockerError`.
  */
-export function dockerTransport(docker: Docker, options: DockerTransportOptions): HostTransport {
+export function dockerTransport(
+  docker: Docker | (() => Promise<Docker>),
+  options: DockerTransportOptions,
+): HostTransport {
+  // A loader is called on the first operation, so that dockerode loads only when it is used.
+  let loading: Promise<Docker> | undefined;
+  const engine = (): Promise<Docker> => {
+    if (typeof docker !== 'function') return Promise.resolve(docker);
+    loading ??= docker();
+    return loading;
+  };
+  const use = <T>(
+    operation: DockerOperation,
+    subject: string | undefined,
+    run: (client: Docker) => Promise<T>,
+  ) => call(operation, subject, async () => run(await engine()));
   return {
     description: options.description,
-    ping: () => call('ping', undefined, async () => void (await docker.ping())),
+    ping: () => use('ping', undefined, async (docker) => void (await docker.ping())),
     listContainers: (labels) =>
-      call('list-containers', undefined, async () => {
+      use('list-containers', undefined, async (docker) => {
         const label = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
         const list = await docker.listContainers({
           all: true,
@@ -119,7 +135,7 @@ export function dockerTransport(docker: Docker, options: DockerTransportOptions)
         return list.map(summaryOf);
       }),
     inspectContainer: (nameOrId) =>
-      call('inspect-container', nameOrId, async () => {
+      use('inspect-container', nameOrId, async (docker) => {
         try {
           return detailsOf(await docker.getContainer(nameOrId).inspect());
         } catch (error) {
@@ -128,9 +144,9 @@ export function dockerTransport(docker: Docker, options: DockerTransportOptions)
         }
       }),
     createContainer: (body) =>
-      call('create-container', body.name, async () => (await docker.createContainer(body)).id),
+      use('create-container', body.name, async (docker) => (await docker.createContainer(body)).id),
     startContainer: (id) =>
-      call('start-container', id, async () => {
+      use('start-container', id, async (docker) => {
         try {
           await docker.getContainer(id).start();
         } catch (error) {
@@ -138,7 +154,7 @@ export function dockerTransport(docker: Docker, options: DockerTransportOptions)
         }
       }),
     stopContainer: (id, timeoutSeconds) =>
-      call('stop-container', id, async () => {
+      use('stop-container', id, async (docker) => {
         try {
           await docker.getContainer(id).stop({ t: timeoutSeconds });
         } catch (error) {
@@ -146,7 +162,7 @@ export function dockerTransport(docker: Docker, options: DockerTransportOptions)
         }
       }),
     removeContainer: (id) =>
-      call('remove-container', id, async () => {
+      use('remove-container', id, async (docker) => {
         try {
           await docker.getContainer(id).remove({ force: true });
         } catch (error) {
@@ -154,14 +170,14 @@ export function dockerTransport(docker: Docker, options: DockerTransportOptions)
         }
       }),
     containerLogs: (id, tail) =>
-      call('container-logs', id, async () => {
+      use('container-logs', id, async (docker) => {
         const buffer = await docker
           .getContainer(id)
           .logs({ stdout: true, stderr: true, tail, follow: false });
         return demuxDockerLogs(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
       }),
     containerExitCodes: (id, since) =>
-      call('container-events', id, async () => {
+      use('container-events', id, async (docker) => {
         const stream = await docker.getEvents({
           since: Math.floor(since / 1000),
           until: Math.ceil(Date.now() / 1000),
@@ -172,7 +188,7 @@ export function dockerTransport(docker: Docker, options: DockerTransportOptions)
         return parseExitCodes(text);
       }),
     inspectImage: (ref) =>
-      call('inspect-image', ref, async () => {
+      use('inspect-image', ref, async (docker) => {
         try {
           return { id: (await docker.getImage(ref).inspect()).Id };
         } catch (error) {
@@ -181,7 +197,7 @@ export function dockerTransport(docker: Docker, options: DockerTransportOptions)
         }
       }),
     pullImage: (ref, auth, onProgress) =>
-      call('pull-image', ref, async () => {
+      use('pull-image', ref, async (docker) => {
         const config = authConfig(auth);
         const stream = await docker.pull(ref, config ? { authconfig: config } : {});
         await new Promise<void>((resolve, reject) => {
@@ -201,7 +217,7 @@ export function dockerTransport(docker: Docker, options: DockerTransportOptions)
         });
       }),
     removeImage: (ref) =>
-      call('remove-image', ref, async () => {
+      use('remove-image', ref, async (docker) => {
         try {
           await docker.getImage(ref).remove();
           return true;

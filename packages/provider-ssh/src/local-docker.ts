@@ -1,5 +1,5 @@
 import type { ImageBuilder, Provider } from '@berth/core';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { dockerTransport } from './docker-transport.js';
 import { type HostOptionsInput, parseHostOptions } from './host-options.js';
 import { hostProvider } from './host-provider.js';
@@ -34,7 +34,9 @@ function describeEngine(options: Docker.DockerOptions | undefined): string {
 export function localDocker(options: LocalDockerOptions = {}): Provider {
   const { docker, dockerOptions, imageBuilder, ...hostInput } = options;
   const parsed = parseHostOptions(hostInput, 'localDocker');
-  const transport = dockerTransport(docker ?? new Docker(dockerOptions), {
+  // dockerode loads on the first engine call, not when this package is imported.
+  const client = docker ?? (async () => new (await import('dockerode')).default(dockerOptions));
+  const transport = dockerTransport(client, {
     description: describeEngine(dockerOptions),
   });
   return hostProvider({

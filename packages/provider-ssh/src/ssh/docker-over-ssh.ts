@@ -7,7 +7,7 @@
  * needs the docker CLI on the host (`docker system dial-stdio`) and checks no host key.
  */
 import { BerthError } from '@berth/core';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { channelAgent } from './channel-agent.js';
 import type { SshConnection } from './ssh-connection.js';
 
@@ -17,8 +17,14 @@ export interface DockerOverSshOptions {
   socketPath?: string;
 }
 
-/** Dockerode talking to the host's engine over `connection`. */
-export function dockerOverSsh(connection: SshConnection, options: DockerOverSshOptions = {}): Docker {
+/**
+ * Dockerode talking to the host's engine over `connection`. Async because dockerode is loaded only
+ * here, when it is first needed (importing this package does not load it).
+ */
+export async function dockerOverSsh(
+  connection: SshConnection,
+  options: DockerOverSshOptions = {},
+): Promise<Docker> {
   const socketPath = options.socketPath ?? '/var/run/docker.sock';
   const agent = channelAgent(async () => {
     try {
@@ -45,7 +51,8 @@ export function dockerOverSsh(connection: SshConnection, options: DockerOverSshO
     port: 2375,
     agent,
   };
-  return new Docker(dockerOptions);
+  const { default: Dockerode } = await import('dockerode');
+  return new Dockerode(dockerOptions);
 }
 
 /** `unix://…` over `ssh://user@host:port`, for messages. */

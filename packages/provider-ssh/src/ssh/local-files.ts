@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BerthError } from '@berth/core';
-import { createContextFilter } from '@berth/core/docker';
+import { createIgnoreFilter } from './ignore-rules.js';
 import { type ManifestEntry, normaliseFileMode, safeRelativePath } from './release-manifest.js';
 
 /** Options of `readServiceFolder`. */
@@ -51,7 +51,7 @@ export async function readServiceFolder(
       },
     );
   }
-  const filter = createContextFilter(`${await ignoreRules(root)}\n.git\n`, options.alwaysSend ?? []);
+  const filter = createIgnoreFilter(`${await ignoreRules(root)}\n.git\n`, options.alwaysSend ?? []);
   const entries: ManifestEntry[] = [];
   const walk = async (directory: string): Promise<void> => {
     for (const name of (await readdir(join(root, directory))).sort()) {

@@ -85,3 +85,18 @@ export function batchArguments(values: readonly string[], maxLength = 64 * 1024)
   if (current.length > 0) batches.push(current);
   return batches;
 }
+
+/** Longest script sent as the command itself; a longer one goes on stdin (Linux caps one argument at 128 KiB). */
+export const inlineScriptLimit = 60 * 1024;
+
+/**
+ * The commands as one script, run in one round trip: `&&`-joined (stops at the first failure).
+ * Returns the command to run and, for a script past `inlineScriptLimit`, the stdin that carries
+ * it to `sh -s` (so batches of arguments can be joined without passing the argument-size limit).
+ * Pure.
+ */
+export function batchScript(commands: readonly RemoteCommand[]): { command: RemoteCommand; stdin?: string } {
+  const script = joinCommands(commands);
+  if (script.script.length <= inlineScriptLimit) return { command: script };
+  return { command: sh`sh -s`, stdin: `${script.script}\n` };
+}

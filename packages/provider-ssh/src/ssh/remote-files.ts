@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mapSshError } from './map-ssh-error.js';
-import { sh } from './remote-command.js';
+import { joinCommands, type RemoteCommand, sh } from './remote-command.js';
 import type { SshConnection } from './ssh-connection.js';
 
 // SFTP status code 2: SSH_FX_NO_SUCH_FILE.
@@ -23,28 +23,60 @@ export async function readRemoteFile(connection: SshConnection, path: string): P
   });
 }
 
+/** One file for `writeRemoteFiles`. */
+export interface RemoteFile {
+  path: string;
+  data: string | Buffer;
+  mode: number;
+}
+
 /**
  * Write `path` through a temporary file beside it, then rename over it (readers see the old or the
  * new content, never half). The folder must exist.
  */
-export async function writeRemoteFile(
+export function writeRemoteFile(
   connection: SshConnection,
   path: string,
   data: string | Buffer,
   mode: number,
 ): Promise<void> {
+  return writeRemoteFiles(connection, [{ path, data, mode }]);
+}
+
+/**
+ * Write several files as `writeRemoteFile` does, the temporary files all at once over SFTP, then
+ * every mode and rename in one command (in the order given, stopping at the first failure).
+ * `after` runs in that same command once every file is in place.
+ */
+export async function writeRemoteFiles(
+  connection: SshConnection,
+  files: readonly RemoteFile[],
+  after?: RemoteCommand,
+): Promise<void> {
   const sftp = await connection.sftp();
-  const temporary = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  await new Promise<void>((resolve, reject) => {
-    sftp.writeFile(temporary, data, { mode, flag: 'wx' }, (error) =>
-      error ? reject(mapSshError(error, connection.target, 'sftp')) : resolve(),
-    );
-  });
+  const staged = files.map((file) => ({
+    ...file,
+    temporary: `${file.path}.tmp-${randomBytes(4).toString('hex')}`,
+  }));
+  await Promise.all(
+    staged.map(
+      (file) =>
+        new Promise<void>((resolve, reject) => {
+          sftp.writeFile(file.temporary, file.data, { mode: file.mode, flag: 'wx' }, (error) =>
+            error ? reject(mapSshError(error, connection.target, 'sftp')) : resolve(),
+          );
+        }),
+    ),
+  );
   // Explicit: the server's umask may have cleared bits of `mode` at creation.
   await connection.run(
-    sh`chmod ${mode.toString(8).padStart(4, '0')} -- ${temporary} && mv -f -- ${temporary} ${path}`,
-    {
-      description: `write ${path}`,
-    },
+    joinCommands([
+      ...staged.map(
+        (file) =>
+          sh`chmod ${file.mode.toString(8).padStart(4, '0')} -- ${file.temporary} && mv -f -- ${file.temporary} ${file.path}`,
+      ),
+      ...(after ? [after] : []),
+    ]),
+    { description: `write ${files.map((file) => file.path).join(', ')}` },
   );
 }

@@ -5,6 +5,7 @@
  * folder, checked (sha256 of every sent file, count of all files) and renamed into place, so a
  * release folder on the host is always complete.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
 import type { HostLayout } from './host-layout.js';
@@ -18,8 +19,9 @@ import {
   type ReleaseManifest,
   verifyHashes,
 } from './release-manifest.js';
-import { batchArguments, joinCommands, type RemoteCommand, sh } from './remote-command.js';
-import { readRemoteFile, writeRemoteFile } from './remote-files.js';
+import { batchArguments, batchScript, joinCommands, type RemoteCommand, sh } from './remote-command.js';
+import { parseSections, sectionStart } from './script-sections.js';
+import { type PutSettings, putFiles } from './sftp-put.js';
 import type { SshConnection } from './ssh-connection.js';
 
 /** Progress of a transfer: files and bytes done of the release's total. */
@@ -44,8 +46,8 @@ export interface UploadReleaseOptions {
   /** Sent even when an ignore rule matches (e.g. the Dockerfile). */
   alwaysSend?: readonly string[];
   onProgress?: (progress: TransferProgress) => void;
-  /** Files sent at the same time. Default 4. */
-  concurrency?: number;
+  /** How many files and requests are in flight (see sftp-put.ts). */
+  put?: PutSettings;
   /** Clock for the manifest's `createdAt`. */
   now?: () => number;
   signal?: AbortSignal;
@@ -89,16 +91,26 @@ function prepareCommands(
   return commands;
 }
 
+/** Run `commands` as one script (one round trip); the output of all of them. */
 async function runAll(
   connection: SshConnection,
   commands: RemoteCommand[],
   description: string,
   signal?: AbortSignal,
-): Promise<void> {
-  for (const command of commands) {
-    await connection.run(command, { description, ...(signal ? { signal } : {}) });
-  }
+): Promise<string> {
+  if (commands.length === 0) return '';
+  const { command, stdin } = batchScript(commands);
+  return (
+    await connection.run(command, {
+      description,
+      ...(stdin !== undefined ? { stdin } : {}),
+      ...(signal ? { signal } : {}),
+    })
+  ).stdout;
 }
+
+const manifestMarker = '@@berth-previous@@';
+const countMarker = '@@berth-file-count@@';
 
 /** Upload `folder` as release `releaseId`; see the module comment. */
 export async function uploadRelease(options: UploadReleaseOptions): Promise<UploadReleaseResult> {
@@ -111,19 +123,14 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
   const incoming = `${layout.releasesDir}/.incoming-${releaseId}`;
   const details = { target: connection.target, releaseDir };
 
-  let previousDir: string | undefined;
-  let previous: ReleaseManifest | undefined;
-  if (options.previousReleaseId !== undefined) {
-    previous = parseManifest(await readRemoteFile(connection, layout.manifest(options.previousReleaseId)));
-    const exists = await connection.run(sh`test -d ${layout.release(options.previousReleaseId)}`, {
-      allowExitCodes: [0, 1],
-    });
-    if (previous && exists.exitCode === 0) previousDir = layout.release(options.previousReleaseId);
-    else previous = undefined;
-  }
-  const plan = planTransfer(entries, previous?.entries);
-
-  await connection
+  // One round trip: the incoming folder, and the previous release's manifest when its folder is there.
+  const previousDir =
+    options.previousReleaseId !== undefined ? layout.release(options.previousReleaseId) : undefined;
+  const readPrevious =
+    options.previousReleaseId !== undefined && previousDir !== undefined
+      ? sh`{ ${sectionStart(manifestMarker, 'manifest')}; if test -d ${previousDir}; then cat -- ${layout.manifest(options.previousReleaseId)} 2>/dev/null; fi; true; }`
+      : sh`true`;
+  const created = await connection
     .run(
       joinCommands([
         sh`umask 022`,
@@ -131,6 +138,7 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
         sh`test ! -e ${releaseDir}`,
         sh`rm -rf -- ${incoming}`,
         sh`mkdir -- ${incoming}`,
+        readPrevious,
       ]),
       { description: `create the release folder ${releaseDir}`, ...(signal ? { signal } : {}) },
     )
@@ -141,6 +149,9 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
         error,
       );
     });
+  const previousText = parseSections(created.stdout, manifestMarker).get('manifest');
+  const previous = previousText ? parseManifest(previousText) : undefined;
+  const plan = planTransfer(entries, previous?.entries);
 
   const progress: TransferProgress = {
     filesDone: 0,
@@ -153,7 +164,7 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
 
   await runAll(
     connection,
-    prepareCommands(incoming, previousDir, plan.directories, plan.copy),
+    prepareCommands(incoming, previous ? previousDir : undefined, plan.directories, plan.copy),
     'copy unchanged files from the previous release',
     signal,
   );
@@ -162,32 +173,28 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
   if (plan.copy.length > 0) report();
 
   const sftp = await connection.sftp();
-  const queue = [...plan.upload];
-  const worker = async () => {
-    for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
-      if (signal?.aborted) throw signal.reason;
-      const file = entry;
-      let sent = 0;
-      await new Promise<void>((resolve, reject) => {
-        sftp.fastPut(
-          join(options.folder, file.path),
-          `${incoming}/${file.path}`,
-          {
-            mode: file.mode,
-            step: (total) => {
-              progress.bytesDone += total - sent;
-              sent = total;
-            },
-          },
-          (error) => (error ? reject(mapSshError(error, connection.target, 'sftp')) : resolve()),
-        );
-      });
-      progress.bytesDone += file.size - sent;
-      progress.filesDone += 1;
-      report(file.path);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  await putFiles(
+    sftp,
+    plan.upload.map((entry) => ({
+      local: join(options.folder, entry.path),
+      remote: `${incoming}/${entry.path}`,
+      mode: entry.mode,
+      size: entry.size,
+    })),
+    {
+      ...(options.put ? { settings: options.put } : {}),
+      ...(signal ? { signal } : {}),
+      onBytes: (bytes) => {
+        progress.bytesDone += bytes;
+      },
+      onFile: (entry) => {
+        progress.filesDone += 1;
+        report(entry.remote.slice(incoming.length + 1));
+      },
+    },
+  ).catch((error: unknown) => {
+    throw signal?.aborted && error === signal.reason ? error : mapSshError(error, connection.target, 'sftp');
+  });
 
   // Modes exactly as in the manifest, whatever the server's umask; links; then the checks.
   const finishing: RemoteCommand[] = [];
@@ -198,8 +205,7 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
   }
   for (const link of plan.symlinks)
     finishing.push(sh`cd -- ${incoming} && ln -s -- ${link.target ?? ''} ${link.path}`);
-  await runAll(connection, finishing, 'set modes and links', signal);
-  await verifyIncoming(connection, incoming, plan.upload, plan.totalFiles, details);
+  await verifyIncoming(connection, incoming, finishing, plan.upload, plan.totalFiles, details, signal);
 
   const manifest: ReleaseManifest = {
     version: 1,
@@ -207,10 +213,19 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
     createdAt: new Date((options.now ?? Date.now)()).toISOString(),
     entries,
   };
-  await writeRemoteFile(connection, layout.manifest(releaseId), `${JSON.stringify(manifest)}\n`, 0o644);
-  await connection.run(sh`test ! -e ${releaseDir} && mv -- ${incoming} ${releaseDir}`, {
-    description: `move the release into ${releaseDir}`,
-  });
+  // The manifest travels on stdin; the release moves into place only once it is written.
+  const manifestTemporary = `${layout.manifest(releaseId)}.tmp-${randomBytes(4).toString('hex')}`;
+  await connection.run(
+    joinCommands([
+      sh`umask 022`,
+      sh`cat > ${manifestTemporary}`,
+      sh`chmod 0644 -- ${manifestTemporary}`,
+      sh`mv -f -- ${manifestTemporary} ${layout.manifest(releaseId)}`,
+      sh`test ! -e ${releaseDir}`,
+      sh`mv -- ${incoming} ${releaseDir}`,
+    ]),
+    { stdin: `${JSON.stringify(manifest)}\n`, description: `move the release into ${releaseDir}` },
+  );
   return {
     releaseId,
     releaseDir,
@@ -224,29 +239,31 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
   };
 }
 
+/** Set modes and links (`finishing`), then check the sent files' hashes and count every file: one round trip. */
 async function verifyIncoming(
   connection: SshConnection,
   incoming: string,
+  finishing: RemoteCommand[],
   uploaded: ManifestEntry[],
   totalFiles: number,
   details: Record<string, unknown>,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
-  let output = '';
-  for (const batch of batchArguments(uploaded.map((entry) => entry.path))) {
-    output += (
-      await connection.run(sh`cd -- ${incoming} && sha256sum -- ${batch}`, {
-        description: 'check the sent files',
-      })
-    ).stdout;
-  }
-  const wrong = verifyHashes(uploaded, parseSha256sum(output));
-  const count = Number(
-    (
-      await connection.run(sh`cd -- ${incoming} && find . -type f | wc -l`, {
-        description: 'count the release files',
-      })
-    ).stdout.trim(),
+  const output = await runAll(
+    connection,
+    [
+      ...finishing,
+      ...batchArguments(uploaded.map((entry) => entry.path)).map(
+        (batch) => sh`(cd -- ${incoming} && sha256sum -- ${batch})`,
+      ),
+      sh`printf '%s %s\\n' ${countMarker} "$(cd -- ${incoming} && find . -type f | wc -l)"`,
+    ],
+    'set modes and links, check the sent files',
+    signal,
   );
+  const wrong = verifyHashes(uploaded, parseSha256sum(output));
+  const countLine = output.split('\n').find((line) => line.startsWith(`${countMarker} `));
+  const count = Number(countLine?.slice(countMarker.length + 1).trim());
   if (wrong.length > 0 || count !== totalFiles) {
     throw transferError(
       `The release on ${connection.target} does not match the local folder (${wrong.length} file(s) differ, ${count} of ${totalFiles} present).`,

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
@@ -181,6 +182,29 @@ describe('commands', () => {
     expect(peers.size).toBe(1);
   });
 
+  it('turns Nagle off on the socket it connects with', async () => {
+    const sockets: Socket[] = [];
+    const noDelay: (boolean | undefined)[] = [];
+    const own = sshConnection(optionsFor(env.sshd), {
+      createSocket: () => {
+        const socket = new Socket();
+        const setNoDelay = socket.setNoDelay.bind(socket);
+        socket.setNoDelay = (value?: boolean) => {
+          noDelay.push(value);
+          return setNoDelay(value);
+        };
+        sockets.push(socket);
+        return socket;
+      },
+    });
+    connections.push(own);
+    // The client side of the SSH connection is the socket Berth made.
+    const peer = (await own.run(sh`echo "$SSH_CONNECTION"`)).stdout.trim().split(' ');
+    expect(sockets).toHaveLength(1);
+    expect(Number(peer[1])).toBe(sockets[0]?.localPort);
+    expect(noDelay).toEqual([true]);
+  });
+
   it('passes hostile arguments as inert data', async () => {
     const canary = `/tmp/berth-pwned-${randomBytes(4).toString('hex')}`;
     const hostile = [
@@ -266,14 +290,16 @@ describe('tunnels', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   it('answers Docker /_ping through the SSH connection', async () => {
-    const docker = dockerOverSsh(open(optionsFor(env.sshd)), { socketPath: env.sshd.dockerSocketPath });
+    const docker = await dockerOverSsh(open(optionsFor(env.sshd)), { socketPath: env.sshd.dockerSocketPath });
     expect(String(await docker.ping())).toBe('OK');
     const info = (await docker.info()) as { ID?: string };
     expect(info.ID).toBeTruthy();
   });
 
   it('maps a missing Docker socket to DOCKER_UNAVAILABLE', async () => {
-    const docker = dockerOverSsh(open(optionsFor(env.sshd)), { socketPath: '/nonexistent/docker.sock' });
+    const docker = await dockerOverSsh(open(optionsFor(env.sshd)), {
+      socketPath: '/nonexistent/docker.sock',
+    });
     await expect(docker.ping()).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
   });
 

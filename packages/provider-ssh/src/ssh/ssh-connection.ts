@@ -5,9 +5,10 @@
  * connection drops, the next call opens a new one.
  */
 import { readFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BerthError } from '@berth/core';
-import { type AnyAuthMethod, Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import type { AnyAuthMethod, Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import type { HostKeyVerdict } from './host-key.js';
 import { type HostKeyFiles, nodeHostKeyFiles, prepareHostKeyCheck } from './host-key-check.js';
 import { mapSshError } from './map-ssh-error.js';
@@ -59,6 +60,8 @@ export interface SshConnection {
 /** Injected effects of the connection. */
 export interface SshConnectionDeps {
   createClient?: () => Client;
+  /** The TCP socket to connect with (not yet connected). Default `new Socket()`. */
+  createSocket?: () => Socket;
   readPrivateKey?: (path: string) => Promise<Buffer>;
   hostKeyFiles?: HostKeyFiles;
   /** For `SSH_AUTH_SOCK`. Default `process.env`. */
@@ -119,8 +122,14 @@ export function sshConnection(input: SshConnectionInput, deps: SshConnectionDeps
     const check = await prepareHostKeyCheck(options, deps.hostKeyFiles ?? nodeHostKeyFiles);
     let refused: HostKeyVerdict | undefined;
     let checkFailure: unknown;
-    const connection = (deps.createClient ?? (() => new Client()))();
+    // ssh2 loads on the first connection, not when this package is imported.
+    const connection = deps.createClient ? deps.createClient() : new (await import('ssh2')).Client();
+    // Berth's own socket, with Nagle's algorithm off: ssh2 leaves it on, and every small request
+    // (a command, an SFTP write) then waits ~40 ms for the delayed ACK of the one before.
+    const socket = (deps.createSocket ?? (() => new Socket()))();
+    socket.setNoDelay(true);
     const config: ConnectConfig = {
+      sock: socket,
       host: options.host,
       port: options.port,
       username: options.username,
@@ -186,8 +195,11 @@ export function sshConnection(input: SshConnectionInput, deps: SshConnectionDeps
         }
       });
       try {
+        // Connect the socket first: ssh2 waits for its `connect` event (and runs `readyTimeout`).
+        socket.connect({ host: options.host, port: options.port });
         connection.connect(config);
       } catch (error) {
+        socket.destroy();
         settled = true;
         reject(mapSshError(error, target, 'connect'));
       }

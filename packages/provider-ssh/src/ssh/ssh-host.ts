@@ -5,11 +5,11 @@
  */
 import { hostname, userInfo } from 'node:os';
 import type { Provider } from '@berth/core';
-import { dockerImageBuilder, readBuildContext } from '@berth/core/docker';
 import { urlHostName, urlHostOf } from '../container-spec.js';
 import { dockerTransport } from '../docker-transport.js';
 import { defaultSecretsDir } from '../host-options.js';
 import { hostProvider } from '../host-provider.js';
+import { lazyImageBuilder, once } from '../lazy-image-builder.js';
 import { localSecretStore } from '../local-secret-store.js';
 import { describeDockerOverSsh, dockerOverSsh } from './docker-over-ssh.js';
 import { auditOf, pendingPhases, withAuditSettings, withHostAudit } from './host-audit.js';
@@ -80,7 +80,9 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
   // Published on every address of the server: its SSH host name is the one clients know.
   const urlHost = options.host.urlHost ?? (wildcard.has(bind) ? urlHostName(options.ssh.host) : undefined);
   const hostOptions = urlHost === undefined ? options.host : { ...options.host, urlHost };
-  const docker = dockerOverSsh(connection, { socketPath: options.dockerSocketPath });
+  // dockerode and @berth/core/docker load on the first engine call: the systemd method never loads them.
+  const docker = once(() => dockerOverSsh(connection, { socketPath: options.dockerSocketPath }));
+  const dockerModule = once(() => import('@berth/core/docker'));
   const transport = {
     ...dockerTransport(docker, {
       description: describeDockerOverSsh(connection, options.dockerSocketPath),
@@ -97,7 +99,10 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
       keepVersions: options.host.keepRevisions + 1,
     }),
     // Build on the host's engine through the tunnel: the context travels over SSH, nothing is pushed.
-    imageBuilder: dockerImageBuilder({ docker }),
+    imageBuilder: lazyImageBuilder(async () => {
+      const [{ dockerImageBuilder }, client] = await Promise.all([dockerModule(), docker()]);
+      return dockerImageBuilder({ docker: client });
+    }),
   });
   const local = wildcard.has(bind) ? (bind === '::' ? '::1' : '127.0.0.1') : bind;
   const audited = withHostAudit(base, {
@@ -109,7 +114,7 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
     runLocks: runLocks(),
     // A missing folder or Dockerfile fails here, before the lock: nothing on the host changes.
     checkBuild: async (request) => {
-      await readBuildContext(request.context, request.dockerfile);
+      await (await dockerModule()).readBuildContext(request.context, request.dockerfile);
     },
   });
   return withFetch(audited, healthFetch(connection, urlHost ?? urlHostOf(bind), local));

@@ -31,9 +31,9 @@ import {
 import type { HistoryPhase } from './host-history.js';
 import { type HostLayout, hostLayout } from './host-layout.js';
 import { hostRunLock, runLocks } from './host-run-lock.js';
-import { parseListeningSockets, portTaken } from './proc-net.js';
+import { portTaken } from './proc-net.js';
 import { joinCommands, sh } from './remote-command.js';
-import { readRemoteFile, writeRemoteFile } from './remote-files.js';
+import { readRemoteFile, writeRemoteFile, writeRemoteFiles } from './remote-files.js';
 import type { SshConnection } from './ssh-connection.js';
 import type { SshSystemdOptions } from './ssh-host-options.js';
 import { pruneSystemdReleases } from './systemd-prune.js';
@@ -47,6 +47,12 @@ import {
   withoutSecretValues,
 } from './systemd-records.js';
 import { releaseIdOf, systemdReleaseBuilder } from './systemd-release-builder.js';
+import {
+  parseSnapshot,
+  type SnapshotParts,
+  type SystemdSnapshot,
+  snapshotCommand,
+} from './systemd-snapshot.js';
 import { systemdUnits, unitLiveness } from './systemd-units.js';
 import { renderEnvironmentFile, renderUnitFile, unitName } from './unit-file.js';
 
@@ -81,18 +87,23 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
   const currentRevision = async (layout: HostLayout) =>
     (await readRemoteFile(connection, layout.currentRevisionFile))?.trim() || undefined;
 
-  /** Port free, or held by this service's running revision on that port (the restart frees it). */
-  const checkPort = async (layout: HostLayout, service: string, port: number): Promise<PreflightCheck> => {
-    const sockets = parseListeningSockets(
-      (await connection.run(sh`cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; true`)).stdout,
+  /** The service's revision, record and unit (and what `parts` asks for), in one command. */
+  const snapshot = async (layout: HostLayout, service: string, parts: SnapshotParts = {}) =>
+    parseSnapshot(
+      (
+        await connection.run(snapshotCommand(layout, service, parts), {
+          description: `read the state of ${unitName(service)}`,
+        })
+      ).stdout,
+      parts,
     );
-    if (!portTaken(sockets, '0.0.0.0', port))
+
+  /** Port free, or held by this service's running revision on that port (the restart frees it). */
+  const checkPort = (host: SystemdSnapshot, service: string, port: number): PreflightCheck => {
+    if (!portTaken(host.sockets ?? [], '0.0.0.0', port))
       return { name: 'host-port', ok: true, message: `port ${port} is free on ${connection.target}` };
-    const status = await units.status(service);
-    const revision = await currentRevision(layout);
-    const running = revision ? await readRecord(layout, revision) : undefined;
-    const active = status.activeState === 'active' || status.activeState === 'activating';
-    if (active && running?.desired.port === port)
+    const active = host.status.activeState === 'active' || host.status.activeState === 'activating';
+    if (active && host.record?.desired.port === port)
       return { name: 'host-port', ok: true, message: `port ${port} is held by ${unitName(service)}` };
     return {
       name: 'host-port',
@@ -110,24 +121,21 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     auditOptions: AuditOptions = {},
   ): Promise<T> => runAudited(auditSettings, context, layout, entry, body, auditOptions);
 
-  /** The start program exists on the host (a relative one comes with the release, so it is not checked). */
-  const checkStartCommand = async (): Promise<PreflightCheck | undefined> => {
+  /** The start program to look for on the host (a relative one comes with the release, so it is not checked). */
+  const startProgram = (): string | undefined => {
     const program = typeof options.start === 'string' ? undefined : options.start[0];
-    if (program === undefined || (program.includes('/') && !program.startsWith('/'))) return undefined;
-    // systemd's own search path for a bare name, whatever the SSH session's PATH is.
-    const found = await connection.run(
-      sh`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v -- ${program}`,
-      { allowExitCodes: [0, 1, 2, 127], description: `look for ${program}` },
-    );
-    return found.exitCode === 0
-      ? { name: 'start-command', ok: true, message: `${found.stdout.trim()} exists on ${connection.target}` }
+    return program === undefined || (program.includes('/') && !program.startsWith('/')) ? undefined : program;
+  };
+  /** The start program exists on the host (looked for on systemd's own search path, whatever the SSH session's PATH is). */
+  const checkStartCommand = (program: string, host: SystemdSnapshot): PreflightCheck =>
+    host.programPath !== undefined
+      ? { name: 'start-command', ok: true, message: `${host.programPath} exists on ${connection.target}` }
       : {
           name: 'start-command',
           ok: false,
           message: `The start program ${program} is not on ${connection.target}.`,
           hint: 'Install it on the host, or give `start` the absolute path of a program that is there (or one inside the service folder, such as ./start.sh).',
         };
-  };
 
   /** Make `record` the running revision: its unit, the current link, a restart. */
   const activate = (
@@ -203,19 +211,30 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     lock: hostRunLock(audit),
 
     preflight: timedPreflight(auditSettings.pending, async (context, target, spec) => {
-      const checks = (await imageBuilder.preflight?.(context)) ?? [];
+      const program = startProgram();
+      // The host's checks are reads: they run beside the SSH and systemd checks, in one command,
+      // and count only when those pass.
+      const [builderChecks, host] = await Promise.allSettled([
+        imageBuilder.preflight?.(context) ?? Promise.resolve([]),
+        connection.connect().then(() =>
+          snapshot(layoutOf(target), target.service, {
+            sockets: spec !== undefined,
+            ...(program !== undefined ? { program } : {}),
+          }),
+        ),
+      ]);
+      if (builderChecks.status === 'rejected') throw builderChecks.reason;
+      const checks = [...builderChecks.value];
       if (!checks.every((check) => check.ok)) return checks;
-      const start = await checkStartCommand();
-      if (start) checks.push(start);
-      if (spec) checks.push(await checkPort(layoutOf(target), target.service, spec.port));
+      if (host.status === 'rejected') throw host.reason;
+      if (program !== undefined) checks.push(checkStartCommand(program, host.value));
+      if (spec) checks.push(checkPort(host.value, target.service, spec.port));
       return checks;
     }),
 
     async observe(_context, target) {
-      const layout = layoutOf(target);
-      const revision = await currentRevision(layout);
-      const record = revision ? await readRecord(layout, revision) : undefined;
-      return record ? observedOf(record, await units.status(target.service)) : undefined;
+      const host = await snapshot(layoutOf(target), target.service);
+      return host.record ? observedOf(host.record, host.status) : undefined;
     },
 
     async apply(context, desired) {
@@ -234,16 +253,17 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
         layout,
         { operation: 'deploy', service: desired.service, revision: desired.revision, releaseId },
         async (phases) => {
-          const ready = await connection.run(sh`test -e ${layout.readyMarker(releaseId)}`, {
-            allowExitCodes: [0, 1],
-          });
+          const [ready, host] = await Promise.all([
+            connection.run(sh`test -e ${layout.readyMarker(releaseId)}`, { allowExitCodes: [0, 1] }),
+            snapshot(layout, desired.service, { sockets: true }),
+          ]);
           if (ready.exitCode !== 0)
             throw new ProviderError(
               'IMAGE_NOT_FOUND',
               `Release ${releaseId} is not on ${connection.target}.`,
               { hint: 'Deploy again: the release is uploaded by the image phase.' },
             );
-          const port = await checkPort(layout, desired.service, desired.port);
+          const port = checkPort(host, desired.service, desired.port);
           if (!port.ok)
             throw new ProviderError('PROVIDER_CONFLICT', port.message ?? 'The port is taken', {
               hint: port.hint,
@@ -262,22 +282,17 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
           await connection.run(
             sh`umask 077 && mkdir -p -- ${layout.envDir} && umask 022 && mkdir -p -- ${layout.revisionsDir} ${layout.unitsDir}`,
           );
-          await writeRemoteFile(
-            connection,
-            layout.envFile(desired.revision),
-            renderEnvironmentFile(environment.secret),
-            0o600,
-          );
-          await writeRemoteFile(connection, layout.unitCopy(desired.revision), unitText, 0o644);
-          await writeRemoteFile(
-            connection,
-            layout.revision(desired.revision),
-            `${JSON.stringify(record)}\n`,
-            0o644,
-          );
-          const before = await currentRevision(layout);
-          const previous =
-            before && before !== desired.revision ? await readRecord(layout, before) : undefined;
+          await writeRemoteFiles(connection, [
+            {
+              path: layout.envFile(desired.revision),
+              data: renderEnvironmentFile(environment.secret),
+              mode: 0o600,
+            },
+            { path: layout.unitCopy(desired.revision), data: unitText, mode: 0o644 },
+            { path: layout.revision(desired.revision), data: `${JSON.stringify(record)}\n`, mode: 0o644 },
+          ]);
+          // Read before anything changed; under the lock, only this run moves `current-revision`.
+          const previous = host.currentRevision !== desired.revision ? host.record : undefined;
           await activate(context, layout, record, unitText, phases);
           await pruneSystemdReleases(
             connection,
@@ -336,13 +351,14 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
 
     async listRevisions(_context, target) {
       const layout = layoutOf(target);
-      const listing = await connection.run(sh`cat -- ${layout.revisionsDir}/*.json 2>/dev/null; true`);
+      const [listing, host] = await Promise.all([
+        connection.run(sh`cat -- ${layout.revisionsDir}/*.json 2>/dev/null; true`),
+        snapshot(layout, target.service),
+      ]);
       const records = listing.stdout.split('\n').flatMap((line) => parseRevisionRecord(line) ?? []);
-      const current = await currentRevision(layout);
-      const status = await units.status(target.service);
       return records
         .sort((left, right) => (left.createdAt < right.createdAt ? 1 : -1))
-        .map((record) => revisionInfoOf(record, current, status));
+        .map((record) => revisionInfoOf(record, host.currentRevision, host.status));
     },
 
     async probeRevision(_context, target, revision) {

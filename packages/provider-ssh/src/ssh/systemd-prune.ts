@@ -5,10 +5,13 @@
 import type { ProviderContext } from '@berth/core';
 import type { HostLayout } from './host-layout.js';
 import { parseReleaseListing, selectReleasesToPrune } from './release-retention.js';
-import { batchArguments, sh } from './remote-command.js';
+import { batchArguments, batchScript, sh } from './remote-command.js';
+import { parseSections, sectionStart } from './script-sections.js';
 import type { SshConnection } from './ssh-connection.js';
 import type { SshSystemdOptions } from './ssh-host-options.js';
 import { parseRevisionRecord } from './systemd-records.js';
+
+const marker = '@@berth-prune@@';
 
 /** Delete what the retention rules no longer keep; returns the release ids removed. */
 export async function pruneSystemdReleases(
@@ -20,23 +23,31 @@ export async function pruneSystemdReleases(
   /** The release that served before this deploy: kept first, as the rollback target. */
   previousReleaseId?: string,
 ): Promise<string[]> {
-  const listing = await connection.run(
-    sh`cd -- ${layout.releasesDir} && for release in *; do test -d "$release" && stat -c '%Y %n' -- "$release"; done; true`,
-  );
-  const current =
-    (await connection.run(sh`readlink -- ${layout.currentLink}`, { allowExitCodes: [0, 1] })).stdout
-      .trim()
-      .split('/')
-      .pop() ?? '';
+  // One round trip reads the releases, the current link and the records, and clears uploads
+  // interrupted more than a day ago.
+  const output = (
+    await connection.run(
+      sh`
+${sectionStart(marker, 'releases')}; (cd -- ${layout.releasesDir} && for release in *; do test -d "$release" && stat -c '%Y %n' -- "$release"; done)
+${sectionStart(marker, 'current')}; readlink -- ${layout.currentLink}
+${sectionStart(marker, 'records')}; cat -- ${layout.revisionsDir}/*.json 2>/dev/null
+find ${layout.releasesDir} -mindepth 1 -maxdepth 1 -name '.incoming-*' -mtime +0 -exec rm -rf -- {} + 2>/dev/null
+true`,
+      { description: 'list releases to prune' },
+    )
+  ).stdout;
+  const sections = parseSections(output, marker);
+  const section = (name: string) => sections.get(name) ?? '';
+  const current = section('current').trim().split('/').pop() ?? '';
   const doomed = selectReleasesToPrune(
-    parseReleaseListing(listing.stdout),
+    parseReleaseListing(section('releases')),
     options,
     context.clock.now(),
     new Set([current]),
     previousReleaseId,
   );
 
-  const records = (await connection.run(sh`cat -- ${layout.revisionsDir}/*.json 2>/dev/null; true`)).stdout
+  const records = section('records')
     .split('\n')
     .flatMap((line) => parseRevisionRecord(line) ?? []);
   const gone = new Set(doomed);
@@ -52,12 +63,10 @@ export async function pruneSystemdReleases(
       layout.unitCopy(revision),
     ]),
   ];
-  for (const batch of batchArguments(paths))
-    await connection.run(sh`rm -rf -- ${batch}`, { description: 'prune old releases' });
-  // Uploads interrupted more than a day ago.
-  await connection.run(
-    sh`find ${layout.releasesDir} -mindepth 1 -maxdepth 1 -name '.incoming-*' -mtime +0 -exec rm -rf -- {} + ; true`,
-  );
+  if (paths.length > 0) {
+    const { command, stdin } = batchScript(batchArguments(paths).map((batch) => sh`rm -rf -- ${batch}`));
+    await connection.run(command, { description: 'prune old releases', ...(stdin ? { stdin } : {}) });
+  }
   if (doomed.length > 0)
     context.log('info', `Pruned release(s) ${doomed.join(', ')} and ${revisions.length} revision(s)`);
   return doomed;

@@ -84,6 +84,41 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
     return { fingerprint, releaseId, layout, built, exists: ready.exitCode === 0 };
   };
 
+  let checking: Promise<PreflightCheck[]> | undefined;
+  /** SSH answers and systemd units can be managed. */
+  const check = async (): Promise<PreflightCheck[]> => {
+    try {
+      await connection.connect();
+    } catch (error) {
+      const berth = error as { message?: string; hint?: string };
+      return [
+        {
+          name: 'ssh',
+          ok: false,
+          message: berth.message ?? String(error),
+          ...(berth.hint ? { hint: berth.hint } : {}),
+        },
+      ];
+    }
+    const systemd = await deps.units.check();
+    return [
+      {
+        name: 'ssh',
+        ok: true,
+        message: `${connection.target} (host key ${connection.hostKeyFingerprint ?? 'checked'})`,
+      },
+      {
+        name: 'systemd',
+        ...systemd,
+        ...(systemd.ok
+          ? {}
+          : {
+              hint: 'Log in as root, or give the user passwordless sudo (`sudo -n`): Berth writes and removes unit files in /etc/systemd/system and runs systemctl and journalctl as root, which amounts to root on the host.',
+            }),
+      },
+    ];
+  };
+
   const install = async (context: ProviderContext, layout: HostLayout, releaseId: string): Promise<void> => {
     if (options.install === undefined) return;
     const command =
@@ -154,16 +189,16 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
         layout,
         { operation: 'deploy', service, releaseId },
         async (phases, lock) => {
-          const current = await connection.run(sh`readlink -- ${layout.currentLink}`, {
-            allowExitCodes: [0, 1],
-          });
-          const previous = current.stdout.trim().split('/').pop();
-          await connection.run(
+          // What is left of an earlier attempt goes; the release `current` names is the one to copy from.
+          const current = await connection.run(
             joinCommands([
               sh`rm -rf -- ${layout.release(releaseId)}`,
               sh`rm -f -- ${layout.manifest(releaseId)}`,
+              sh`{ readlink -- ${layout.currentLink}; true; }`,
             ]),
+            { description: `clear release ${releaseId}` },
           );
+          const previous = current.stdout.trim().split('/').pop() || undefined;
           const transfer = await timedPhase(context, phases, 'transfer', () =>
             uploadRelease({
               connection,
@@ -202,37 +237,13 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
       return { ref };
     },
 
-    async preflight(): Promise<PreflightCheck[]> {
-      try {
-        await connection.connect();
-      } catch (error) {
-        const berth = error as { message?: string; hint?: string };
-        return [
-          {
-            name: 'ssh',
-            ok: false,
-            message: berth.message ?? String(error),
-            ...(berth.hint ? { hint: berth.hint } : {}),
-          },
-        ];
-      }
-      const systemd = await deps.units.check();
-      return [
-        {
-          name: 'ssh',
-          ok: true,
-          message: `${connection.target} (host key ${connection.hostKeyFingerprint ?? 'checked'})`,
-        },
-        {
-          name: 'systemd',
-          ...systemd,
-          ...(systemd.ok
-            ? {}
-            : {
-                hint: 'Log in as root, or give the user passwordless sudo (`sudo -n`): Berth writes and removes unit files in /etc/systemd/system and runs systemctl and journalctl as root, which amounts to root on the host.',
-              }),
-        },
-      ];
+    preflight() {
+      // The engine asks the builder and the provider (which asks the builder) at the same time:
+      // one check answers both.
+      checking ??= check().finally(() => {
+        checking = undefined;
+      });
+      return checking;
     },
   };
 }

@@ -57,6 +57,11 @@ const showProperties = [
   'InvocationID',
 ];
 
+/** `systemctl show` of the fields `parseUnitStatus` reads (no privilege needed). Pure. */
+export function unitShowCommand(service: string): RemoteCommand {
+  return sh`systemctl show ${showProperties.flatMap((property) => ['-p', property])} ${unitName(service)}`;
+}
+
 /** Parse `systemctl show -p …` output (`Key=value` lines). Pure. */
 export function parseUnitStatus(text: string): UnitStatus {
   const values = new Map<string, string>();
