@@ -84,8 +84,6 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
 
   const readRecord = async (layout: HostLayout, revision: string) =>
     parseRevisionRecord(await readRemoteFile(connection, layout.revision(revision)));
-  const currentRevision = async (layout: HostLayout) =>
-    (await readRemoteFile(connection, layout.currentRevisionFile))?.trim() || undefined;
 
   /** The service's revision, record and unit (and what `parts` asks for), in one command. */
   const snapshot = async (layout: HostLayout, service: string, parts: SnapshotParts = {}) =>
@@ -363,11 +361,11 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
 
     async probeRevision(_context, target, revision) {
       const layout = layoutOf(target);
-      const { current, start, status } = await units.probe(
-        target.service,
-        layout.currentRevisionFile,
-        layout.unitStartFile,
-      );
+      const {
+        currentRevision: current,
+        start,
+        status,
+      } = await snapshot(layout, target.service, { start: true });
       if (current !== revision)
         return { alive: false, reason: `the host runs revision ${current ?? 'none'}, not ${revision}` };
       // Only what happened since this revision's own start counts (a crashed release before it

@@ -67,3 +67,19 @@ describe('parseSnapshot', () => {
     expect(missing.programPath).toBeUndefined();
   });
 });
+
+describe('the start record in a snapshot', () => {
+  it('reads the baseline of the last start when asked', () => {
+    expect(snapshotCommand(layout, 'api-dev', { start: true }).script).toContain(
+      `cat -- '/opt/x;$(id)'\\''/api-dev/unit-start'`,
+    );
+    const snapshot = parseSnapshot(
+      `${answer('0002-abcde', JSON.stringify(record))}\n@@berth-snapshot@@start\nRevision=0002-abcde\nRestartsBefore=2\nInvocationID=i1\n`,
+      { start: true },
+    );
+    expect(snapshot.start).toMatchObject({ revision: '0002-abcde', restarts: 2, invocationId: 'i1' });
+    expect(
+      parseSnapshot(`${answer('', '')}\n@@berth-snapshot@@start\n`, { start: true }).start,
+    ).toBeUndefined();
+  });
+});

@@ -9,7 +9,13 @@ import { type ListeningSocket, parseListeningSockets } from './proc-net.js';
 import { type RemoteCommand, sh } from './remote-command.js';
 import { parseSections, sectionStart } from './script-sections.js';
 import { parseRevisionRecord, type SystemdRevisionRecord } from './systemd-records.js';
-import { parseUnitStatus, type UnitStatus, unitShowCommand } from './systemd-units.js';
+import {
+  parseUnitStart,
+  parseUnitStatus,
+  type UnitStart,
+  type UnitStatus,
+  unitShowCommand,
+} from './systemd-units.js';
 
 /** What `snapshotCommand` reads besides the revision and the unit. */
 export interface SnapshotParts {
@@ -17,6 +23,8 @@ export interface SnapshotParts {
   sockets?: boolean;
   /** Look for this start program on systemd's search path. */
   program?: string;
+  /** Read the start record of the unit's last start (`unit-start`). */
+  start?: boolean;
 }
 
 /** The service as the host reports it. */
@@ -30,11 +38,13 @@ export interface SystemdSnapshot {
   sockets?: ListeningSocket[];
   /** When asked for: the program's path, or `undefined` when it is not found. */
   programPath?: string | undefined;
+  /** When asked for: the baseline of the unit's last start, if it left one. */
+  start?: UnitStart | undefined;
 }
 
 // Lines the sections start with; none of the files read can hold one (records are one JSON line).
 const marker = '@@berth-snapshot@@';
-const sections = ['current', 'record', 'status', 'sockets', 'program'] as const;
+const sections = ['current', 'record', 'status', 'sockets', 'program', 'start'] as const;
 
 /** The one command that reads a snapshot of `service`. Pure. */
 export function snapshotCommand(
@@ -47,6 +57,7 @@ export function snapshotCommand(
     parts.program === undefined
       ? sh`true`
       : sh`${section('program')}; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v -- ${parts.program}`;
+  const start = parts.start ? sh`${section('start')}; cat -- ${layout.unitStartFile} 2>/dev/null` : sh`true`;
   const sockets = parts.sockets
     ? sh`${section('sockets')}; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null`
     : sh`true`;
@@ -58,6 +69,7 @@ ${section('record')}; case "$current" in ''|.*|*..*|*[!A-Za-z0-9._-]*) ;; *) cat
 ${section('status')}; ${unitShowCommand(service)}
 ${sockets}
 ${program}
+${start}
 true`;
 }
 
@@ -72,5 +84,6 @@ export function parseSnapshot(stdout: string, parts: SnapshotParts = {}): System
     status: parseUnitStatus(texts.get('status') ?? ''),
     ...(parts.sockets ? { sockets: parseListeningSockets(texts.get('sockets') ?? '') } : {}),
     ...(parts.program !== undefined ? { programPath: texts.get('program') || undefined } : {}),
+    ...(parts.start ? { start: parseUnitStart(texts.get('start')) } : {}),
   };
 }

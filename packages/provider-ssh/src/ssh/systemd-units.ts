@@ -200,28 +200,6 @@ export function systemdUnits(connection: SshConnection, username: string) {
       return parseUnitStatus(result.stdout);
     },
     /**
-     * What a liveness probe needs, in one round trip: the running revision (`currentFile`), the
-     * start record (`startFile`) and the unit's state.
-     */
-    async probe(
-      service: string,
-      currentFile: string,
-      startFile: string,
-    ): Promise<{ current: string | undefined; start: UnitStart | undefined; status: UnitStatus }> {
-      const args = showProperties.flatMap((property) => ['-p', property]);
-      const separator = '--berth-probe--';
-      const result = await connection.run(
-        sh`cat -- ${currentFile} 2>/dev/null; echo ${separator}; cat -- ${startFile} 2>/dev/null; echo ${separator}; systemctl show ${args} ${unitName(service)}`,
-        { description: `probe ${unitName(service)}` },
-      );
-      const [current = '', start = '', status = ''] = result.stdout.split(`${separator}\n`);
-      return {
-        current: current.trim() || undefined,
-        start: parseUnitStart(start),
-        status: parseUnitStatus(status),
-      };
-    },
-    /**
      * The last lines the service wrote (empty when the journal cannot be read); with `since`
      * (host clock, `seconds.micros`), only lines from then on.
      */
