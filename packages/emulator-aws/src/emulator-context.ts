@@ -10,3 +10,15 @@ export interface EmulatorContext {
   faults: FaultController;
   log(line: string): void;
 }
+
+/**
+ * Wait until `latencyMs()` has passed since `startedAt`, re-reading it, so that lowering the
+ * latency while an operation waits (`setLatency`) lets it finish at once.
+ */
+export async function holdFor(startedAt: number, latencyMs: () => number): Promise<void> {
+  for (;;) {
+    const remaining = startedAt + latencyMs() - Date.now();
+    if (remaining <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(remaining, 25)));
+  }
+}

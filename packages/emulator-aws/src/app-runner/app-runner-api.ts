@@ -1,4 +1,4 @@
-import type { EmulatorContext } from '../emulator-context.js';
+import { type EmulatorContext, holdFor } from '../emulator-context.js';
 import { AwsError } from '../protocol/aws-error.js';
 import type { CallContext, Json, JsonApi, OperationHandler } from '../protocol/dispatch.js';
 import { ids, paginate } from '../protocol/ids.js';
@@ -249,8 +249,7 @@ export function appRunnerApi(context: EmulatorContext, options: AppRunnerOptions
         );
         outcome = { operation: 'FAILED', service: type === 'CREATE_SERVICE' ? 'CREATE_FAILED' : 'RUNNING' };
       }
-      const remaining = startedAt + context.operationLatencyMs() - Date.now();
-      if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+      await holdFor(startedAt, context.operationLatencyMs);
       const end = new Date(context.now());
       operation.Status = outcome.operation;
       operation.EndedAt = end;

@@ -1,4 +1,4 @@
-import type { EmulatorContext } from '../emulator-context.js';
+import { type EmulatorContext, holdFor } from '../emulator-context.js';
 import { AwsError } from '../protocol/aws-error.js';
 import type { CallContext, Json, JsonApi, OperationHandler } from '../protocol/dispatch.js';
 import { ids, paginate } from '../protocol/ids.js';
@@ -249,10 +249,7 @@ export function ecsExpressApi(context: EmulatorContext, options: EcsExpressOptio
   /** Run one deployment after the ones before it: tasks until healthy or the circuit breaker trips. */
   async function runDeployment(service: ExpressService, deployment: Deployment): Promise<void> {
     const startedAt = Date.now();
-    const settle = async () => {
-      const remaining = startedAt + context.operationLatencyMs() - Date.now();
-      if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
-    };
+    const settle = () => holdFor(startedAt, context.operationLatencyMs);
     const finish = (status: DeploymentStatus, reason: string) => {
       touch(deployment, status);
       deployment.statusReason = reason;
@@ -452,8 +449,7 @@ export function ecsExpressApi(context: EmulatorContext, options: EcsExpressOptio
         await options.launcher.stop(service.serving?.instance);
         service.serving = undefined;
         await service.endpoint.close();
-        const remaining = startedAt + context.operationLatencyMs() - Date.now();
-        if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+        await holdFor(startedAt, context.operationLatencyMs);
         service.status = 'INACTIVE';
         service.updatedAt = new Date(context.now());
       });

@@ -14,13 +14,16 @@ export function inProcessRuntime(): ContainerRuntime & { launches: ContainerLaun
     launches,
     async start(launch) {
       launches.push(launch);
-      if (launch.image.includes('missing')) throw new Error(`Failed to pull ${launch.image}: image not found.`);
+      if (launch.image.includes('missing'))
+        throw new Error(`Failed to pull ${launch.image}: image not found.`);
       const server = createServer((request, response) => {
         const path = (request.url ?? '/').split('?')[0] ?? '/';
         if (path === '/.well-known/health' || path === '/ping') {
           const failing = launch.env.BERTH_TEST_FAIL_HEALTH === '1';
           response.writeHead(failing ? 500 : 200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ status: failing ? 'failing' : 'ok', revision: launch.env.BERTH_REVISION ?? '' }));
+          response.end(
+            JSON.stringify({ status: failing ? 'failing' : 'ok', revision: launch.env.BERTH_REVISION ?? '' }),
+          );
           return;
         }
         if (path.startsWith('/env/')) {

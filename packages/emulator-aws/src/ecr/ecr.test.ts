@@ -1,0 +1,130 @@
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-ecr';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AwsEmulator, startAwsEmulator } from '../index.js';
+import { inProcessRuntime } from '../test-support/in-process-runtime.js';
+
+// ECR repositories and STS through the official clients. Image listing needs a registry: see the integration test.
+let emulator: AwsEmulator;
+let ecr: ECRClient;
+const clock = Date.UTC(2026, 0, 10, 12, 0, 0);
+beforeAll(async () => {
+  emulator = await startAwsEmulator({
+    runtime: inProcessRuntime(),
+    region: 'eu-west-1',
+    registry: { host: '127.0.0.1:5999', username: 'berth', password: 'pw-123456' },
+    now: () => clock,
+  });
+  ecr = new ECRClient({ ...emulator.clientConfig, maxAttempts: 1 });
+});
+afterAll(async () => {
+  ecr.destroy();
+  await emulator.close();
+});
+
+describe('ECR', () => {
+  it('creates a repository with the real ARN and URI formats and its tags', async () => {
+    const { repository } = await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: 'berth/app',
+        tags: [{ Key: 'managed-by', Value: 'berth' }],
+      }),
+    );
+    expect(repository).toMatchObject({
+      repositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/berth/app',
+      registryId: '123456789012',
+      repositoryUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/berth/app',
+      imageTagMutability: 'MUTABLE',
+      encryptionConfiguration: { encryptionType: 'AES256' },
+    });
+    expect(repository?.createdAt?.getTime()).toBe(clock);
+    const tags = await ecr.send(new ListTagsForResourceCommand({ resourceArn: repository!.repositoryArn }));
+    expect(tags.tags).toEqual([{ Key: 'managed-by', Value: 'berth' }]);
+  });
+
+  it('refuses a duplicate and an invalid name; an unknown name is RepositoryNotFoundException with message', async () => {
+    await expect(
+      ecr.send(new CreateRepositoryCommand({ repositoryName: 'berth/app' })),
+    ).rejects.toMatchObject({
+      name: 'RepositoryAlreadyExistsException',
+    });
+    await expect(
+      ecr.send(new CreateRepositoryCommand({ repositoryName: 'Upper/Case' })),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    await expect(
+      ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['nope'] })),
+    ).rejects.toMatchObject({
+      name: 'RepositoryNotFoundException',
+      message: "The repository with name 'nope' does not exist in the registry with id '123456789012'",
+    });
+    const response = await fetch(emulator.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories',
+        authorization: `AWS4-HMAC-SHA256 Credential=${emulator.clientConfig.credentials.accessKeyId}/20260110/eu-west-1/ecr/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body: JSON.stringify({ repositoryNames: ['nope'] }),
+    });
+    expect(await response.json()).toEqual({
+      __type: 'RepositoryNotFoundException',
+      message: "The repository with name 'nope' does not exist in the registry with id '123456789012'",
+    });
+  });
+
+  it('maps GetAuthorizationToken to the local registry: base64 user:password, 12 hours, proxyEndpoint', async () => {
+    const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
+    const [data] = authorizationData ?? [];
+    expect(Buffer.from(data!.authorizationToken!, 'base64').toString()).toBe('berth:pw-123456');
+    expect(data?.expiresAt?.getTime()).toBe(clock + 12 * 3_600_000);
+    expect(data?.proxyEndpoint).toBe('http://127.0.0.1:5999');
+  });
+
+  it('serves each region on its own', async () => {
+    const other = new ECRClient({ ...emulator.clientConfig, region: 'us-west-2', maxAttempts: 1 });
+    const { repositories } = await other.send(new DescribeRepositoriesCommand({}));
+    other.destroy();
+    expect(repositories).toEqual([]);
+  });
+
+  it('deletes a repository', async () => {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'to-delete' }));
+    await ecr.send(new DeleteRepositoryCommand({ repositoryName: 'to-delete', force: true }));
+    await expect(
+      ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['to-delete'] })),
+    ).rejects.toMatchObject({
+      name: 'RepositoryNotFoundException',
+    });
+  });
+});
+
+describe('STS', () => {
+  it('answers GetCallerIdentity for the emulator account', async () => {
+    const sts = new STSClient({ ...emulator.clientConfig, maxAttempts: 1 });
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    sts.destroy();
+    expect(identity).toMatchObject({
+      Account: '123456789012',
+      Arn: 'arn:aws:iam::123456789012:user/emulator',
+    });
+  });
+
+  it('refuses an unknown access key', async () => {
+    const sts = new STSClient({
+      ...emulator.clientConfig,
+      credentials: { accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toBeDefined();
+    sts.destroy();
+  });
+});
