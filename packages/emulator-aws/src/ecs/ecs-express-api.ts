@@ -241,7 +241,8 @@ export function ecsExpressApi(context: EmulatorContext, options: EcsExpressOptio
   }
 
   function touch(deployment: Deployment, status: DeploymentStatus, stage?: string): void {
-    deployment.status = status;
+    // A deployment a newer one replaces says STOP_REQUESTED until it has stopped.
+    deployment.status = deployment.stopRequested && status === 'IN_PROGRESS' ? 'STOP_REQUESTED' : status;
     if (stage) deployment.lifecycleStage = stage;
     deployment.updatedAt = new Date(context.now());
   }
@@ -263,6 +264,8 @@ export function ecsExpressApi(context: EmulatorContext, options: EcsExpressOptio
       return;
     }
     deployment.startedAt = new Date(context.now());
+    // The deployments before this one have finished: what serves now is what this one replaces.
+    if (service.serving) deployment.source = service.serving.revision;
     touch(deployment, 'IN_PROGRESS', 'SCALE_UP');
     let instance: ContainerInstance | undefined;
     let lastError = '';
@@ -290,6 +293,10 @@ export function ecsExpressApi(context: EmulatorContext, options: EcsExpressOptio
       touch(deployment, 'IN_PROGRESS', 'CLEAN_UP');
       await options.launcher.stop(previous?.instance);
       await settle();
+      if (deployment.stopRequested) {
+        finish('STOPPED', 'Service deployment stopped because a newer deployment was started.');
+        return;
+      }
       deployment.circuitBreaker = 'MONITORING_COMPLETE';
       finish('SUCCESSFUL', 'Service deployment completed successfully.');
       return;
@@ -357,6 +364,19 @@ export function ecsExpressApi(context: EmulatorContext, options: EcsExpressOptio
     return revision;
   }
 
+  /** What an update starts from: the latest requested revision, or after a rollback the one serving. */
+  function currentConfiguration(service: ExpressService): ExpressConfiguration | undefined {
+    const latest = service.deployments[0];
+    if (!latest) return undefined;
+    const rolledBack = [
+      'ROLLBACK_REQUESTED',
+      'ROLLBACK_IN_PROGRESS',
+      'ROLLBACK_SUCCESSFUL',
+      'ROLLBACK_FAILED',
+    ].includes(latest.status);
+    return (rolledBack ? (service.serving?.revision ?? latest.target) : latest.target).config;
+  }
+
   function requireActive(service: ExpressService): void {
     if (service.status !== 'ACTIVE')
       throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
@@ -419,8 +439,7 @@ export function ecsExpressApi(context: EmulatorContext, options: EcsExpressOptio
     UpdateExpressGatewayService(input, call) {
       const service = findService(call, requireString('serviceArn', input.serviceArn));
       requireActive(service);
-      const current = service.revisions.at(-1)?.config;
-      const config = readConfiguration(input, current);
+      const config = readConfiguration(input, currentConfiguration(service));
       const revision = newRevision(service, config);
       startDeployment(service, revision);
       return {
