@@ -113,6 +113,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     faultEnv: options.versionFaultEnv ?? 'AWS_EMULATOR_VERSION_FAULT',
     containerPrefix: `aws-emulator-${randomBytes(3).toString('hex')}`,
     startupTimeoutMs: options.startupTimeoutMs ?? 120_000,
+    log,
   });
   const secrets = new SecretStore(now);
   const healthCheckIntervalScale = options.healthCheckIntervalScale ?? 1;

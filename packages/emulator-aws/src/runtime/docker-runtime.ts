@@ -64,6 +64,21 @@ export function dockerRuntime(options: DockerRuntimeOptions = {}): ContainerRunt
     }
   }
 
+  async function remove(id: string): Promise<void> {
+    // The engine refuses a removal while the container is still being torn down (409): retry.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await docker.getContainer(id).remove({ force: true });
+        break;
+      } catch (error) {
+        if (isNotFound(error)) break;
+        if (attempt >= 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+    started.delete(id);
+  }
+
   return {
     async start(launch: ContainerLaunch): Promise<ContainerInstance> {
       const image = resolveImage(launch.image);
@@ -83,16 +98,28 @@ export function dockerRuntime(options: DockerRuntimeOptions = {}): ContainerRunt
         },
       });
       started.add(container.id);
+      const instance = { id: container.id, host: '127.0.0.1', port: 0 };
       try {
         await container.start();
+        const details = await container.inspect();
+        // A container that exited at once has no published port: that is a crash, not a port problem.
+        if (!details.State.Running)
+          throw new ContainerStartError(
+            'start-failed',
+            `The container exited with code ${details.State.ExitCode} as it started.`,
+          );
+        const bindings = details.NetworkSettings.Ports?.[portKey] ?? [];
+        const port = Number(
+          (bindings.find((entry) => entry.HostIp === '127.0.0.1') ?? bindings[0])?.HostPort,
+        );
+        if (!port)
+          throw new ContainerStartError('start-failed', 'The container port could not be published.');
+        return { ...instance, port };
       } catch (error) {
+        await remove(container.id).catch(() => undefined);
+        if (error instanceof ContainerStartError) throw error;
         throw new ContainerStartError('start-failed', error instanceof Error ? error.message : String(error));
       }
-      const details = await container.inspect();
-      const bindings = details.NetworkSettings.Ports?.[portKey] ?? [];
-      const port = Number((bindings.find((entry) => entry.HostIp === '127.0.0.1') ?? bindings[0])?.HostPort);
-      if (!port) throw new ContainerStartError('start-failed', 'The container port could not be published.');
-      return { id: container.id, host: '127.0.0.1', port };
     },
     async isRunning(instance) {
       try {
@@ -108,13 +135,7 @@ export function dockerRuntime(options: DockerRuntimeOptions = {}): ContainerRunt
         .catch(() => undefined);
     },
     async stop(instance) {
-      started.delete(instance.id);
-      await docker
-        .getContainer(instance.id)
-        .remove({ force: true })
-        .catch((error: unknown) => {
-          if (!isNotFound(error)) throw error;
-        });
+      await remove(instance.id);
     },
     async close() {
       const all = [...started];

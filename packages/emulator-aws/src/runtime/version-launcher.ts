@@ -44,6 +44,7 @@ export interface VersionLauncherOptions {
   containerPrefix: string;
   /** How long a version may take to pass its health check at all. */
   startupTimeoutMs: number;
+  log(line: string): void;
 }
 
 /** Starts a version's container and health-checks it the way the platform does. */
@@ -108,13 +109,21 @@ export function createVersionLauncher(options: VersionLauncherOptions) {
           ...(launch.nanoCpus ? { nanoCpus: launch.nanoCpus } : {}),
         });
       } catch (error) {
-        throw new VersionFailure('image', error instanceof Error ? error.message : String(error));
+        const message = error instanceof Error ? error.message : String(error);
+        throw new VersionFailure(
+          error instanceof ContainerStartError && error.reason === 'start-failed' ? 'crash' : 'image',
+          message,
+        );
       }
       try {
         if (fault === 'crash') await options.runtime.kill(instance);
         await checkHealth(instance, launch.health, launch.containerPort, fault);
       } catch (error) {
-        await options.runtime.stop(instance).catch(() => undefined);
+        await options.runtime
+          .stop(instance)
+          .catch((stopError: unknown) =>
+            options.log(`could not remove ${instance.id}: ${String(stopError)}`),
+          );
         throw error;
       }
       return instance;
@@ -124,7 +133,10 @@ export function createVersionLauncher(options: VersionLauncherOptions) {
       return options.runtime.isRunning(instance);
     },
     async stop(instance: ContainerInstance | undefined): Promise<void> {
-      if (instance) await options.runtime.stop(instance).catch(() => undefined);
+      if (instance)
+        await options.runtime
+          .stop(instance)
+          .catch((error: unknown) => options.log(`could not remove ${instance.id}: ${String(error)}`));
     },
   };
 }
