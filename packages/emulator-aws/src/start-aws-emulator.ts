@@ -153,6 +153,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       if (latency.requestMs !== undefined) requestLatency = latency.requestMs;
     },
     async close() {
+      // Operations held open by a latency finish at once, so closing never waits for them.
+      operationLatency = 0;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

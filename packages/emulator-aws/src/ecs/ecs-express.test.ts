@@ -83,8 +83,8 @@ describe('ECS Express Gateway services', () => {
       /^arn:aws:ecs:us-east-1:123456789012:service-deployment\/default\/express-app\/[A-Za-z0-9]+$/,
     );
     expect(service?.activeConfigurations?.[0]).toMatchObject({
-      cpu: '256',
-      memory: '512',
+      cpu: '1024',
+      memory: '2048',
       healthCheckPath: '/.well-known/health',
       ingressPaths: [{ accessType: 'PUBLIC', endpoint: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }],
     });
@@ -158,7 +158,7 @@ describe('ECS Express Gateway services', () => {
     expect(newest.status).toBe('SUCCESSFUL');
   });
 
-  it('resolves secrets by ARN and needs an execution role for them', async () => {
+  it('resolves secrets by ARN; a primary container needs an execution role', async () => {
     const { ARN } = await secrets.send(
       new CreateSecretCommand({ Name: 'express/API_KEY', SecretString: 'express-secret' }),
     );
@@ -171,7 +171,10 @@ describe('ECS Express Gateway services', () => {
           primaryContainer: container,
         }),
       ),
-    ).rejects.toMatchObject({ name: 'ClientException' });
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'executionRoleArn is required when primaryContainer is specified.',
+    });
     const { service } = await client.send(
       new CreateExpressGatewayServiceCommand({ ...input('express-secrets'), primaryContainer: container }),
     );

@@ -127,17 +127,18 @@ export function readConfiguration(input: Json, base: ExpressConfiguration | unde
     throw invalidParameter('primaryContainer is required when taskDefinitionArn is not given.');
   const primaryContainer =
     input.primaryContainer !== undefined ? readContainer(input.primaryContainer) : base?.primaryContainer;
-  const cpu = checkString('cpu', input.cpu) ?? base?.cpu ?? '256';
-  const memory = checkString('memory', input.memory) ?? base?.memory ?? '512';
+  // Express Mode's task defaults: 1 vCPU, 2 GB.
+  const cpu = checkString('cpu', input.cpu) ?? base?.cpu ?? '1024';
+  const memory = checkString('memory', input.memory) ?? base?.memory ?? '2048';
   if (!fargate[cpu]?.includes(Number(memory)))
     throw clientException(`No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory.`);
   const executionRoleArn = readRoleArn('executionRoleArn', input.executionRoleArn) ?? base?.executionRoleArn;
   const taskRoleArn = readRoleArn('taskRoleArn', input.taskRoleArn) ?? base?.taskRoleArn;
-  const secrets = (primaryContainer?.secrets as unknown[] | undefined) ?? [];
-  if (secrets.length > 0 && !executionRoleArn)
-    throw clientException('An executionRoleArn is required to pull secrets into the container.');
+  // The task execution role pulls the image, writes logs and reads secrets: a primary container needs one.
+  if (!executionRoleArn)
+    throw invalidParameter('executionRoleArn is required when primaryContainer is specified.');
   const healthCheckPath =
-    checkString('healthCheckPath', input.healthCheckPath) ?? base?.healthCheckPath ?? '/ping';
+    checkString('healthCheckPath', input.healthCheckPath) ?? base?.healthCheckPath ?? '/';
   if (!healthCheckPath.startsWith('/')) throw invalidParameter('healthCheckPath must start with /.');
   const network =
     checkObject('networkConfiguration', input.networkConfiguration) ?? base?.networkConfiguration;
