@@ -124,7 +124,11 @@ describe('STS', () => {
       credentials: { accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' },
       maxAttempts: 1,
     });
-    await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toBeDefined();
+    await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+      name: 'InvalidClientTokenId',
+      message: 'The security token included in the request is invalid.',
+      $metadata: { httpStatusCode: 403 },
+    });
     sts.destroy();
   });
 });

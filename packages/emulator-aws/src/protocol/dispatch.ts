@@ -81,6 +81,15 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** An awsQuery (STS) error document. */
+export function stsError(code: string, message: string): string {
+  return `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${ids.uuid()}</RequestId></ErrorResponse>`;
+}
+
 /** The request listener: routes awsJson calls by `X-Amz-Target` and awsQuery calls by `Action`. */
 export function createDispatcher(options: DispatchOptions) {
   const byPrefix = new Map(options.apis.map((api) => [api.targetPrefix, api]));
@@ -126,9 +135,17 @@ export function createDispatcher(options: DispatchOptions) {
         ...(error ? { error } : {}),
         at: Date.now(),
       });
+    // STS speaks awsQuery: its errors are XML, and an unknown key is InvalidClientTokenId there.
+    const isQuery = !target && options.query !== undefined;
     const fail = (error: AwsError) => {
       record(error.statusCode, error.code);
-      sendError(response, api, error);
+      if (!isQuery) {
+        sendError(response, api, error);
+        return;
+      }
+      const code = error.code === 'UnrecognizedClientException' ? 'InvalidClientTokenId' : error.code;
+      response.writeHead(error.statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': ids.uuid() });
+      response.end(stsError(code, error.message));
     };
     if (request.method !== 'POST') {
       fail(new AwsError('UnknownOperationException', 'Only POST is supported.', 404));
@@ -158,10 +175,7 @@ export function createDispatcher(options: DispatchOptions) {
       const injected = options.takeFault(`sts.${action}`, action);
       const call = { region, accountId: options.accountId, service: 'sts', operation: action, accessKeyId };
       const answer = injected
-        ? {
-            statusCode: injected.statusCode,
-            body: `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${injected.code}</Code><Message>${injected.message}</Message></Error><RequestId>${ids.uuid()}</RequestId></ErrorResponse>`,
-          }
+        ? { statusCode: injected.statusCode, body: stsError(injected.code, injected.message) }
         : await options.query(form, call);
       record(answer.statusCode, injected?.code);
       response.writeHead(answer.statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': ids.uuid() });

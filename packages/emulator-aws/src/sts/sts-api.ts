@@ -1,4 +1,4 @@
-import type { CallContext } from '../protocol/dispatch.js';
+import { type CallContext, stsError } from '../protocol/dispatch.js';
 import { ids } from '../protocol/ids.js';
 
 /** Settings of the STS part. */
@@ -16,7 +16,10 @@ export function stsQuery(options: StsOptions) {
     if (action !== 'GetCallerIdentity')
       return {
         statusCode: 400,
-        body: `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation ${action ?? ''} for version ${form.get('Version') ?? ''}</Message></Error><RequestId>${ids.uuid()}</RequestId></ErrorResponse>`,
+        body: stsError(
+          'InvalidAction',
+          `Could not find operation ${action ?? ''} for version ${form.get('Version') ?? ''}`,
+        ),
       };
     const arn = options.callerArn ?? `arn:aws:iam::${call.accountId}:user/emulator`;
     return {
