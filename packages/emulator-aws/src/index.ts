@@ -8,6 +8,7 @@ export type { LocalRegistry } from './ecr/local-registry.js';
 export type { CallFault, VersionFault, VersionFaultMode } from './faults.js';
 export { FaultController } from './faults.js';
 export type { CallRecord } from './protocol/dispatch.js';
+export { signedHeaders } from './protocol/sigv4.js';
 export type { ContainerInstance, ContainerLaunch, ContainerRuntime } from './runtime/container-runtime.js';
 export { ContainerStartError } from './runtime/container-runtime.js';
 export { type DockerRuntimeOptions, dockerRuntime, type RegistryLogin } from './runtime/docker-runtime.js';

@@ -23,8 +23,10 @@ export interface AwsEmulatorOptions {
   accountId?: string;
   /** Region of `clientConfig` (requests are served in the region they are signed for). Default `us-east-1`. */
   region?: string;
-  /** Credentials of `clientConfig`; only these access key ids are accepted. Default: a test key pair. */
+  /** Credentials of `clientConfig`; only this key is accepted. Default: a test key pair. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Check every request's SigV4 signature against the secret key, as AWS does. Default true. */
+  verifySignatures?: boolean;
   /**
    * The local registry ECR's repositories live in: `GetAuthorizationToken` returns its login and
    * `proxyEndpoint`, and services pull `<account>.dkr.ecr.<region>.amazonaws.com/<repo>` from
@@ -124,7 +126,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       apis: [appRunner.api, ecrApi(context, { registry }), secretsManagerApi(context, secrets), ecs.api],
       accountId,
       defaultRegion: region,
-      accessKeyIds: new Set([credentials.accessKeyId]),
+      credentials: new Map([[credentials.accessKeyId, credentials.secretAccessKey]]),
+      verifySignatures: options.verifySignatures ?? true,
       takeFault: (target, operation) => faults.takeCallFault(target, operation),
       requestLatencyMs: () => requestLatency,
       onCall: (record) => {

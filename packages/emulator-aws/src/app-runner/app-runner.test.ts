@@ -21,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../index.js';
 import { inProcessRuntime } from '../test-support/in-process-runtime.js';
+import { rawCall } from '../test-support/raw-call.js';
 
 // App Runner through the official client, versions served by in-process HTTP servers.
 let emulator: AwsEmulator;
@@ -325,14 +326,11 @@ describe('App Runner validation', () => {
   });
 
   it('speaks awsJson1_0 on the wire: errors carry __type and Message, timestamps are epoch seconds', async () => {
-    const headers = {
-      'content-type': 'application/x-amz-json-1.0',
-      authorization: `AWS4-HMAC-SHA256 Credential=${emulator.clientConfig.credentials.accessKeyId}/20260110/us-east-1/apprunner/aws4_request, SignedHeaders=host, Signature=0`,
-    };
-    const missing = await fetch(emulator.url, {
-      method: 'POST',
-      headers: { ...headers, 'x-amz-target': 'AppRunner.DescribeService' },
-      body: JSON.stringify({ ServiceArn: 'arn:aws:apprunner:us-east-1:123456789012:service/x/0' }),
+    const missing = await rawCall(emulator, {
+      target: 'AppRunner.DescribeService',
+      service: 'apprunner',
+      jsonVersion: '1.0',
+      body: { ServiceArn: 'arn:aws:apprunner:us-east-1:123456789012:service/x/0' },
     });
     expect(missing.status).toBe(400);
     expect(missing.headers.get('content-type')).toBe('application/x-amz-json-1.0');
@@ -340,10 +338,11 @@ describe('App Runner validation', () => {
       __type: 'ResourceNotFoundException',
       Message: 'Resource arn:aws:apprunner:us-east-1:123456789012:service/x/0 is not found',
     });
-    const listed = await fetch(emulator.url, {
-      method: 'POST',
-      headers: { ...headers, 'x-amz-target': 'AppRunner.ListServices' },
-      body: '{}',
+    const listed = await rawCall(emulator, {
+      target: 'AppRunner.ListServices',
+      service: 'apprunner',
+      jsonVersion: '1.0',
+      body: {},
     });
     const body = (await listed.json()) as { ServiceSummaryList: { CreatedAt: unknown }[] };
     expect(typeof body.ServiceSummaryList[0]?.CreatedAt).toBe('number');

@@ -10,6 +10,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../index.js';
 import { inProcessRuntime } from '../test-support/in-process-runtime.js';
+import { rawCall } from '../test-support/raw-call.js';
 
 // ECR repositories and STS through the official clients. Image listing needs a registry: see the integration test.
 let emulator: AwsEmulator;
@@ -66,14 +67,11 @@ describe('ECR', () => {
       name: 'RepositoryNotFoundException',
       message: "The repository with name 'nope' does not exist in the registry with id '123456789012'",
     });
-    const response = await fetch(emulator.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories',
-        authorization: `AWS4-HMAC-SHA256 Credential=${emulator.clientConfig.credentials.accessKeyId}/20260110/eu-west-1/ecr/aws4_request, SignedHeaders=host, Signature=0`,
-      },
-      body: JSON.stringify({ repositoryNames: ['nope'] }),
+    const response = await rawCall(emulator, {
+      target: 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories',
+      service: 'ecr',
+      jsonVersion: '1.1',
+      body: { repositoryNames: ['nope'] },
     });
     expect(await response.json()).toEqual({
       __type: 'RepositoryNotFoundException',
@@ -116,6 +114,18 @@ describe('STS', () => {
       Account: '123456789012',
       Arn: 'arn:aws:iam::123456789012:user/emulator',
     });
+  });
+
+  it('refuses a wrong secret key with SignatureDoesNotMatch', async () => {
+    const sts = new STSClient({
+      ...emulator.clientConfig,
+      credentials: { ...emulator.clientConfig.credentials, secretAccessKey: 'wrong' },
+      maxAttempts: 1,
+    });
+    await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+    });
+    sts.destroy();
   });
 
   it('refuses an unknown access key', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError, type MessageField } from './aws-error.js';
 import { ids } from './ids.js';
+import { parseAuthorization, signatureMatches } from './sigv4.js';
 
 /** A JSON object on the wire. Handlers return `Date` for timestamps; they go out as epoch seconds. */
 export type Json = Record<string, unknown>;
@@ -48,8 +49,10 @@ export interface DispatchOptions {
   apis: JsonApi[];
   accountId: string;
   defaultRegion: string;
-  /** Access key ids accepted; `undefined` accepts any. */
-  accessKeyIds?: ReadonlySet<string>;
+  /** Secret access keys by access key id: only these keys are accepted. */
+  credentials: ReadonlyMap<string, string>;
+  /** Check each request's SigV4 signature against its key's secret. */
+  verifySignatures: boolean;
   /** An injected fault for this call, if any. */
   takeFault(target: string, operation: string): AwsError | undefined;
   requestLatencyMs(): number;
@@ -69,8 +72,6 @@ function toWire(value: unknown): unknown {
   }
   return value;
 }
-
-const credentialPattern = /Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -143,7 +144,11 @@ export function createDispatcher(options: DispatchOptions) {
         sendError(response, api, error);
         return;
       }
-      const code = error.code === 'UnrecognizedClientException' ? 'InvalidClientTokenId' : error.code;
+      const stsCodes: Record<string, string> = {
+        UnrecognizedClientException: 'InvalidClientTokenId',
+        InvalidSignatureException: 'SignatureDoesNotMatch',
+      };
+      const code = stsCodes[error.code] ?? error.code;
       response.writeHead(error.statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': ids.uuid() });
       response.end(stsError(code, error.message));
     };
@@ -151,14 +156,14 @@ export function createDispatcher(options: DispatchOptions) {
       fail(new AwsError('UnknownOperationException', 'Only POST is supported.', 404));
       return;
     }
-    const authorization = String(request.headers.authorization ?? '');
-    const credential = credentialPattern.exec(authorization);
-    if (!authorization.startsWith('AWS4-HMAC-SHA256') || !credential) {
+    const authorization = parseAuthorization(String(request.headers.authorization ?? ''));
+    if (!authorization) {
       fail(new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403));
       return;
     }
-    const accessKeyId = credential[1] ?? '';
-    if (options.accessKeyIds && !options.accessKeyIds.has(accessKeyId)) {
+    const accessKeyId = authorization.accessKeyId;
+    const secret = options.credentials.get(accessKeyId);
+    if (secret === undefined) {
       fail(
         new AwsError(
           'UnrecognizedClientException',
@@ -168,7 +173,24 @@ export function createDispatcher(options: DispatchOptions) {
       );
       return;
     }
-    const region = credential[3] ?? options.defaultRegion;
+    if (
+      options.verifySignatures &&
+      !signatureMatches(
+        { method: 'POST', url: request.url ?? '/', headers: request.headers, body },
+        authorization,
+        secret,
+      )
+    ) {
+      fail(
+        new AwsError(
+          'InvalidSignatureException',
+          'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+          403,
+        ),
+      );
+      return;
+    }
+    const region = authorization.region || options.defaultRegion;
     if (!target && options.query) {
       const form = new URLSearchParams(body);
       const action = form.get('Action') ?? '';

@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../index.js';
 import { inProcessRuntime } from '../test-support/in-process-runtime.js';
+import { rawCall } from '../test-support/raw-call.js';
 
 // Secrets Manager through the official client against the emulator.
 let emulator: AwsEmulator;
@@ -98,14 +99,11 @@ describe('Secrets Manager', () => {
   });
 
   it('answers errors with __type and Message as the model names them', async () => {
-    const response = await fetch(emulator.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'secretsmanager.GetSecretValue',
-        authorization: `AWS4-HMAC-SHA256 Credential=${emulator.clientConfig.credentials.accessKeyId}/20260110/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0`,
-      },
-      body: JSON.stringify({ SecretId: 'nope' }),
+    const response = await rawCall(emulator, {
+      target: 'secretsmanager.GetSecretValue',
+      service: 'secretsmanager',
+      jsonVersion: '1.1',
+      body: { SecretId: 'nope' },
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
