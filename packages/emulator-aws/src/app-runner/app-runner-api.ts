@@ -8,6 +8,16 @@ import { openServiceEndpoint, type ServiceEndpoint } from '../runtime/service-en
 import { VersionFailure, type VersionLauncher } from '../runtime/version-launcher.js';
 import type { SecretStore } from '../secrets-manager/secret-store.js';
 import {
+  type OperationRecord,
+  type OperationStatus,
+  type OperationType,
+  type ServiceConfiguration,
+  type ServiceRecord,
+  type ServiceStatus,
+  serviceJson,
+  serviceSummary,
+} from './service-record.js';
+import {
   cpuUnits,
   defaultHealthCheck,
   type HealthCheckConfiguration,
@@ -22,69 +32,6 @@ import {
   readTags,
   serviceNamePattern,
 } from './validate-app-runner.js';
-
-type ServiceStatus =
-  | 'CREATE_FAILED'
-  | 'RUNNING'
-  | 'DELETED'
-  | 'DELETE_FAILED'
-  | 'PAUSED'
-  | 'OPERATION_IN_PROGRESS';
-type OperationType =
-  | 'START_DEPLOYMENT'
-  | 'CREATE_SERVICE'
-  | 'PAUSE_SERVICE'
-  | 'RESUME_SERVICE'
-  | 'DELETE_SERVICE'
-  | 'UPDATE_SERVICE';
-type OperationStatus =
-  | 'PENDING'
-  | 'IN_PROGRESS'
-  | 'FAILED'
-  | 'SUCCEEDED'
-  | 'ROLLBACK_IN_PROGRESS'
-  | 'ROLLBACK_FAILED'
-  | 'ROLLBACK_SUCCEEDED';
-
-/** What a service runs: everything a deployment reads. */
-interface ServiceConfiguration {
-  SourceConfiguration: Json;
-  InstanceConfiguration: Json;
-  HealthCheckConfiguration: HealthCheckConfiguration;
-  NetworkConfiguration: Json;
-  ObservabilityConfiguration: Json;
-  AutoScalingConfigurationArn: string;
-  EncryptionConfiguration?: Json;
-}
-
-interface OperationRecord {
-  Id: string;
-  Type: OperationType;
-  Status: OperationStatus;
-  TargetArn: string;
-  StartedAt: Date;
-  EndedAt?: Date;
-  UpdatedAt: Date;
-}
-
-interface ServiceRecord {
-  name: string;
-  id: string;
-  arn: string;
-  region: string;
-  status: ServiceStatus;
-  createdAt: Date;
-  updatedAt: Date;
-  deletedAt?: Date;
-  config: ServiceConfiguration;
-  tags: { Key: string; Value: string }[];
-  endpoint: ServiceEndpoint;
-  /** The container serving the URL, and the configuration it runs. */
-  serving?: { instance: ContainerInstance; config: ServiceConfiguration };
-  operations: OperationRecord[];
-  /** The background work of the running operation. */
-  work?: Promise<void>;
-}
 
 /** Settings of the App Runner part. */
 export interface AppRunnerOptions {
@@ -113,51 +60,6 @@ export function appRunnerApi(context: EmulatorContext, options: AppRunnerOptions
     const service = services.get(arn);
     if (!service || service.region !== call.region) throw notFound(arn);
     return service;
-  }
-
-  function toJson(service: ServiceRecord): Json {
-    const config = service.config;
-    return {
-      ServiceName: service.name,
-      ServiceId: service.id,
-      ServiceArn: service.arn,
-      ServiceUrl: service.status === 'DELETED' ? undefined : service.endpoint.host,
-      CreatedAt: service.createdAt,
-      UpdatedAt: service.updatedAt,
-      DeletedAt: service.deletedAt,
-      Status: service.status,
-      SourceConfiguration: config.SourceConfiguration,
-      InstanceConfiguration: config.InstanceConfiguration,
-      EncryptionConfiguration: config.EncryptionConfiguration,
-      HealthCheckConfiguration: config.HealthCheckConfiguration,
-      AutoScalingConfigurationSummary: {
-        AutoScalingConfigurationArn: config.AutoScalingConfigurationArn,
-        AutoScalingConfigurationName: /autoscalingconfiguration\/([^/]+)/.exec(
-          config.AutoScalingConfigurationArn,
-        )?.[1],
-        AutoScalingConfigurationRevision: Number(
-          /autoscalingconfiguration\/[^/]+\/(\d+)/.exec(config.AutoScalingConfigurationArn)?.[1] ?? 1,
-        ),
-        Status: 'ACTIVE',
-        CreatedAt: service.createdAt,
-        HasAssociatedService: true,
-        IsDefault: config.AutoScalingConfigurationArn.includes('/DefaultConfiguration/'),
-      },
-      NetworkConfiguration: config.NetworkConfiguration,
-      ObservabilityConfiguration: config.ObservabilityConfiguration,
-    };
-  }
-
-  function summary(service: ServiceRecord): Json {
-    return {
-      ServiceName: service.name,
-      ServiceId: service.id,
-      ServiceArn: service.arn,
-      ServiceUrl: service.status === 'DELETED' ? undefined : service.endpoint.host,
-      CreatedAt: service.createdAt,
-      UpdatedAt: service.updatedAt,
-      Status: service.status,
-    };
   }
 
   /** Everything the container is given; throws a VersionFailure when a secret cannot be read. */
@@ -358,11 +260,11 @@ export function appRunnerApi(context: EmulatorContext, options: AppRunnerOptions
       };
       services.set(service.arn, service);
       const operation = deploy(service, 'CREATE_SERVICE', config, config);
-      return { Service: toJson(service), OperationId: operation.Id };
+      return { Service: serviceJson(service), OperationId: operation.Id };
     },
 
     DescribeService(input, call) {
-      return { Service: toJson(requireService(call, input.ServiceArn)) };
+      return { Service: serviceJson(requireService(call, input.ServiceArn)) };
     },
 
     UpdateService(input, call) {
@@ -386,7 +288,7 @@ export function appRunnerApi(context: EmulatorContext, options: AppRunnerOptions
       };
       service.config = next;
       const operation = deploy(service, 'UPDATE_SERVICE', next, previous);
-      return { Service: toJson(service), OperationId: operation.Id };
+      return { Service: serviceJson(service), OperationId: operation.Id };
     },
 
     StartDeployment(input, call) {
@@ -406,7 +308,7 @@ export function appRunnerApi(context: EmulatorContext, options: AppRunnerOptions
         service.serving = undefined;
         return { operation: 'SUCCEEDED', service: 'PAUSED' };
       });
-      return { Service: toJson(service), OperationId: operation.Id };
+      return { Service: serviceJson(service), OperationId: operation.Id };
     },
 
     ResumeService(input, call) {
@@ -420,7 +322,7 @@ export function appRunnerApi(context: EmulatorContext, options: AppRunnerOptions
           return { operation: 'FAILED', service: 'PAUSED' };
         }
       });
-      return { Service: toJson(service), OperationId: operation.Id };
+      return { Service: serviceJson(service), OperationId: operation.Id };
     },
 
     DeleteService(input, call) {
@@ -433,7 +335,7 @@ export function appRunnerApi(context: EmulatorContext, options: AppRunnerOptions
         await service.endpoint.close();
         return { operation: 'SUCCEEDED', service: 'DELETED' };
       });
-      return { Service: toJson(service), OperationId: operation.Id };
+      return { Service: serviceJson(service), OperationId: operation.Id };
     },
 
     ListServices(input, call) {
@@ -443,7 +345,7 @@ export function appRunnerApi(context: EmulatorContext, options: AppRunnerOptions
       );
       const page = paginate(listed, input.NextToken, maxResults);
       if (!page) throw invalidRequest('The NextToken is not valid.');
-      return { ServiceSummaryList: page.page.map(summary), NextToken: page.nextToken };
+      return { ServiceSummaryList: page.page.map(serviceSummary), NextToken: page.nextToken };
     },
 
     ListOperations(input, call) {
