@@ -4,7 +4,7 @@ import type { CallContext, Json, JsonApi, OperationHandler } from '../protocol/d
 import { ids, paginate } from '../protocol/ids.js';
 import { checkInteger, checkList, checkObject, checkString, requireString } from '../protocol/validate.js';
 import type { ContainerInstance } from '../runtime/container-runtime.js';
-import { openServiceEndpoint, type ServiceEndpoint } from '../runtime/service-endpoint.js';
+import { openServiceEndpoint } from '../runtime/service-endpoint.js';
 import { VersionFailure, type VersionLauncher } from '../runtime/version-launcher.js';
 import type { SecretStore } from '../secrets-manager/secret-store.js';
 import {
