@@ -9,10 +9,14 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-apprunner';
 import {
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
   CreateRepositoryCommand,
+  DeleteRepositoryCommand,
   DescribeImagesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
+  ListImagesCommand,
 } from '@aws-sdk/client-ecr';
 import {
   CreateExpressGatewayServiceCommand,
@@ -47,8 +51,13 @@ let secrets: SecretsManagerClient;
 let digest: string;
 let imageUri: string;
 
-async function pushWith(username: string, password: string, tag: string): Promise<void> {
-  const local = `${registry.host}/${repositoryName}`;
+async function pushWith(
+  username: string,
+  password: string,
+  tag: string,
+  repository = repositoryName,
+): Promise<void> {
+  const local = `${registry.host}/${repository}`;
   await docker.getImage(environment.images.healthService).tag({ repo: local, tag });
   const stream = await docker
     .getImage(`${local}:${tag}`)
@@ -107,6 +116,44 @@ describe('ECR against the local registry', () => {
     await expect(
       ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: 'missing' }] })),
     ).rejects.toMatchObject({ name: 'ImageNotFoundException' });
+    const { images, failures } = await ecr.send(
+      new BatchGetImageCommand({ repositoryName, imageIds: [{ imageTag: 'v1' }, { imageTag: 'missing' }] }),
+    );
+    expect(images?.[0]?.imageId).toEqual({ imageDigest: digest, imageTag: 'v1' });
+    expect(JSON.parse(images![0]!.imageManifest!)).toHaveProperty('schemaVersion', 2);
+    expect(failures).toEqual([
+      {
+        imageId: { imageTag: 'missing' },
+        failureCode: 'ImageNotFound',
+        failureReason: 'Requested image not found',
+      },
+    ]);
+    expect((await ecr.send(new ListImagesCommand({ repositoryName }))).imageIds).toEqual([
+      { imageDigest: digest, imageTag: 'v1' },
+    ]);
+  });
+
+  it('deletes images with BatchDeleteImage, and a repository with images only with force', async () => {
+    const name = `${repositoryName}-delete`;
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+    await pushWith(registry.username, registry.password, 'gone', name);
+    await pushWith(registry.username, registry.password, 'kept', `${name}-force`);
+    const { imageIds } = await ecr.send(
+      new BatchDeleteImageCommand({ repositoryName: name, imageIds: [{ imageTag: 'gone' }] }),
+    );
+    expect(imageIds?.[0]?.imageDigest).toMatch(/^sha256:/);
+    expect((await ecr.send(new DescribeImagesCommand({ repositoryName: name }))).imageDetails).toEqual([]);
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: `${name}-force` }));
+    await expect(
+      ecr.send(new DeleteRepositoryCommand({ repositoryName: `${name}-force` })),
+    ).rejects.toMatchObject({
+      name: 'RepositoryNotEmptyException',
+    });
+    await ecr.send(new DeleteRepositoryCommand({ repositoryName: `${name}-force`, force: true }));
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: `${name}-force` }));
+    expect(
+      (await ecr.send(new DescribeImagesCommand({ repositoryName: `${name}-force` }))).imageDetails,
+    ).toEqual([]);
   });
 });
 

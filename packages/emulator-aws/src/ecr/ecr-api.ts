@@ -10,7 +10,12 @@ import {
   checkString,
   requireString,
 } from '../protocol/validate.js';
-import { type LocalRegistry, listRegistryImages } from './local-registry.js';
+import {
+  deleteRegistryManifest,
+  getRegistryManifest,
+  type LocalRegistry,
+  listRegistryImages,
+} from './local-registry.js';
 
 const repositoryNamePattern = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const repositoryNameText = '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*';
@@ -112,6 +117,25 @@ export function ecrApi(context: EmulatorContext, options: EcrOptions): JsonApi {
     });
   }
 
+  function readImageIds(value: unknown): { imageDigest?: string; imageTag?: string }[] {
+    return (checkList('imageIds', value, { required: true, min: 1, max: 100 }) ?? []).map((id, index) => {
+      const entry = checkObject(`imageIds.${index + 1}.member`, id, true) as Json;
+      const imageDigest = checkString(`imageIds.${index + 1}.member.imageDigest`, entry.imageDigest, {
+        pattern: digestPattern,
+      });
+      const imageTag = checkString(`imageIds.${index + 1}.member.imageTag`, entry.imageTag, {
+        min: 1,
+        max: 300,
+      });
+      if (!imageDigest && !imageTag)
+        throw new AwsError(
+          'InvalidParameterException',
+          'Invalid parameter: an imageId needs an imageDigest or an imageTag.',
+        );
+      return { ...(imageDigest ? { imageDigest } : {}), ...(imageTag ? { imageTag } : {}) };
+    });
+  }
+
   function repositoryOfArn(arn: string, region: string, accountId: string): RepositoryRecord {
     const match = /^arn:aws:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/.exec(arn);
     if (!match?.[3])
@@ -197,8 +221,85 @@ export function ecrApi(context: EmulatorContext, options: EcrOptions): JsonApi {
           'RepositoryNotEmptyException',
           `The repository with name '${name}' in registry with id '${call.accountId}' cannot be deleted because it still contains images`,
         );
+      // `force` deletes the images too, as ECR does.
+      if (force)
+        for (const image of await listRegistryImages(options.registry, name))
+          await deleteRegistryManifest(options.registry, name, image.digest);
       repositories.delete(key(call.region, name));
       return { repository: toJson(repository, call.accountId) };
+    },
+
+    async ListImages(input, call) {
+      checkRegistryId(input, call.accountId);
+      const name = readName(input);
+      requireRepository(call.region, name, call.accountId);
+      const maxResults = checkInteger('maxResults', input.maxResults, { min: 1, max: 1000 }) ?? 100;
+      const images = await listRegistryImages(options.registry, name);
+      const ids = images.flatMap((image) =>
+        image.tags.map((tag) => ({ imageDigest: image.digest, imageTag: tag })),
+      );
+      const page = paginate(ids, input.nextToken, maxResults);
+      if (!page)
+        throw new AwsError('InvalidParameterException', 'Invalid parameter: nextToken is not valid.');
+      return { imageIds: page.page, nextToken: page.nextToken };
+    },
+
+    async BatchGetImage(input, call) {
+      checkRegistryId(input, call.accountId);
+      const name = readName(input);
+      requireRepository(call.region, name, call.accountId);
+      const wanted = readImageIds(input.imageIds);
+      const images: Json[] = [];
+      const failures: Json[] = [];
+      for (const id of wanted) {
+        const manifest = await getRegistryManifest(
+          options.registry,
+          name,
+          id.imageDigest ?? id.imageTag ?? '',
+        );
+        if (!manifest || (id.imageDigest && id.imageTag && manifest.digest !== id.imageDigest)) {
+          failures.push({
+            imageId: id,
+            failureCode: 'ImageNotFound',
+            failureReason: 'Requested image not found',
+          });
+          continue;
+        }
+        images.push({
+          registryId: call.accountId,
+          repositoryName: name,
+          imageId: { imageDigest: manifest.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) },
+          imageManifest: manifest.body,
+          imageManifestMediaType: manifest.mediaType,
+        });
+      }
+      return { images, failures };
+    },
+
+    async BatchDeleteImage(input, call) {
+      checkRegistryId(input, call.accountId);
+      const name = readName(input);
+      requireRepository(call.region, name, call.accountId);
+      const wanted = readImageIds(input.imageIds);
+      const imageIds: Json[] = [];
+      const failures: Json[] = [];
+      for (const id of wanted) {
+        const manifest = await getRegistryManifest(
+          options.registry,
+          name,
+          id.imageDigest ?? id.imageTag ?? '',
+        );
+        if (!manifest || !(await deleteRegistryManifest(options.registry, name, manifest.digest))) {
+          failures.push({
+            imageId: id,
+            failureCode: 'ImageNotFound',
+            failureReason: 'Requested image not found',
+          });
+          continue;
+        }
+        imageIds.push({ imageDigest: manifest.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) });
+      }
+      return { imageIds, failures };
     },
 
     async DescribeImages(input, call) {

@@ -67,3 +67,39 @@ export async function listRegistryImages(
   }
   return [...byDigest.values()];
 }
+
+/** One manifest by tag or digest, or `undefined` when the registry does not have it. */
+export async function getRegistryManifest(
+  registry: LocalRegistry,
+  repository: string,
+  reference: string,
+): Promise<{ digest: string; mediaType: string; body: string } | undefined> {
+  const response = await fetch(`http://${registry.host}/v2/${repository}/manifests/${reference}`, {
+    headers: headers(registry, { accept: manifestTypes }),
+  });
+  if (response.status === 404) return undefined;
+  if (!response.ok)
+    throw new Error(`The local registry answered ${response.status} for ${repository}:${reference}.`);
+  const body = await response.text();
+  return {
+    digest: response.headers.get('docker-content-digest') ?? '',
+    mediaType: response.headers.get('content-type') ?? '',
+    body,
+  };
+}
+
+/** Delete a manifest (and so every tag on it) by digest; false when the registry does not have it. */
+export async function deleteRegistryManifest(
+  registry: LocalRegistry,
+  repository: string,
+  digest: string,
+): Promise<boolean> {
+  const response = await fetch(`http://${registry.host}/v2/${repository}/manifests/${digest}`, {
+    method: 'DELETE',
+    headers: headers(registry),
+  });
+  if (response.status === 404) return false;
+  if (!response.ok)
+    throw new Error(`The local registry refused to delete ${repository}@${digest} (${response.status}).`);
+  return true;
+}
