@@ -1,6 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
+  DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
@@ -16,11 +19,19 @@ import { rawCall } from '../test-support/raw-call.js';
 let emulator: AwsEmulator;
 let ecr: ECRClient;
 const clock = Date.UTC(2026, 0, 10, 12, 0, 0);
+// A registry with no repositories: the Registry API's 404 for every name. Images are in the integration test.
+const emptyRegistry = createServer((_request, response) => {
+  response.writeHead(404, { 'content-type': 'application/json' });
+  response.end('{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}');
+});
+let registryHost: string;
 beforeAll(async () => {
+  await new Promise<void>((resolve) => emptyRegistry.listen(0, '127.0.0.1', () => resolve()));
+  registryHost = `127.0.0.1:${(emptyRegistry.address() as AddressInfo).port}`;
   emulator = await startAwsEmulator({
     runtime: inProcessRuntime(),
     region: 'eu-west-1',
-    registry: { host: '127.0.0.1:5999', username: 'berth', password: 'pw-123456' },
+    registry: { host: registryHost, username: 'berth', password: 'pw-123456' },
     now: () => clock,
   });
   ecr = new ECRClient({ ...emulator.clientConfig, maxAttempts: 1 });
@@ -28,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   ecr.destroy();
   await emulator.close();
+  await new Promise((resolve) => emptyRegistry.close(resolve));
 });
 
 describe('ECR', () => {
@@ -84,7 +96,7 @@ describe('ECR', () => {
     const [data] = authorizationData ?? [];
     expect(Buffer.from(data!.authorizationToken!, 'base64').toString()).toBe('berth:pw-123456');
     expect(data?.expiresAt?.getTime()).toBe(clock + 12 * 3_600_000);
-    expect(data?.proxyEndpoint).toBe('http://127.0.0.1:5999');
+    expect(data?.proxyEndpoint).toBe(`http://${registryHost}`);
   });
 
   it('serves each region on its own', async () => {
@@ -94,9 +106,12 @@ describe('ECR', () => {
     expect(repositories).toEqual([]);
   });
 
-  it('deletes a repository', async () => {
+  it('deletes an empty repository', async () => {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'to-delete' }));
-    await ecr.send(new DeleteRepositoryCommand({ repositoryName: 'to-delete', force: true }));
+    expect((await ecr.send(new DescribeImagesCommand({ repositoryName: 'to-delete' }))).imageDetails).toEqual(
+      [],
+    );
+    await ecr.send(new DeleteRepositoryCommand({ repositoryName: 'to-delete' }));
     await expect(
       ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['to-delete'] })),
     ).rejects.toMatchObject({
