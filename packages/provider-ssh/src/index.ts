@@ -48,13 +48,13 @@ export {
   type ServiceRegistryHookOptions,
   serviceRegistryHooks,
 } from './ssh/service-registry-hooks.js';
+export { type PutEntry, type PutSettings, putFiles } from './ssh/sftp-put.js';
 export {
   type CommandResult,
   type RunOptions,
   type SshConnection,
   sshConnection,
 } from './ssh/ssh-connection.js';
-export { type PutEntry, type PutSettings, putFiles } from './ssh/sftp-put.js';
 export { sshFetch } from './ssh/ssh-fetch.js';
 export { type SshHostDeps, sshHost } from './ssh/ssh-host.js';
 export { type SshHostHookOptions, sshHostHooks } from './ssh/ssh-host-hooks.js';
