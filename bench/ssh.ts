@@ -80,7 +80,12 @@ export async function runSshBench(options: SshBenchOptions): Promise<SshBenchRes
 
   log('remote command round trips');
   const trips = await commandRoundTrips(systemd, 20 * rounds);
-  row('one remote command (`run("true")` on an open connection)', trips.berth, 'raw ssh2 exec, TCP_NODELAY', trips.rawNoDelay);
+  row(
+    'one remote command (`run("true")` on an open connection)',
+    trips.berth,
+    'raw ssh2 exec, TCP_NODELAY',
+    trips.rawNoDelay,
+  );
   row(
     'raw ssh2 exec, Nagle on (ssh2 default)',
     trips.rawNagle,
