@@ -22,6 +22,8 @@ export interface SshBenchRow {
 export interface SshBenchResults {
   date: string;
   machine: Machine;
+  /** The 1-minute load average when the run started and ended (the machine is shared). */
+  loadAverage: { start: number; end: number };
   rows: SshBenchRow[];
   importOverhead?: { providerSsh: number; core: number };
   durationSeconds?: number;
@@ -80,7 +82,7 @@ export function renderSshMarkdown(results: SshBenchResults): string {
     sectionStart,
     `Measured on ${results.date.slice(0, 10)} (${results.date}) by \`pnpm bench --only ssh\`${results.durationSeconds ? `, ${Math.round(results.durationSeconds)} s in all` : ''}.`,
     '',
-    `**Machine:** ${machine.os}, kernel ${machine.kernel}; ${machine.cpus} CPUs (${machine.cpuModel}); ${machine.memoryGiB} GiB memory; Node ${machine.node}. Hosts: the test sshd (127.0.0.1:2222, this machine) for SFTP and the docker method, the systemd host (127.0.0.1:2223, a systemd container on this machine) for commands and the systemd method.`,
+    `**Machine:** ${machine.os}, kernel ${machine.kernel}; ${machine.cpus} CPUs (${machine.cpuModel}); ${machine.memoryGiB} GiB memory; Node ${machine.node}; 1-minute load average ${results.loadAverage.start.toFixed(1)} at the start, ${results.loadAverage.end.toFixed(1)} at the end. Hosts: the test sshd (127.0.0.1:2222, this machine) for SFTP and the docker method, the systemd host (127.0.0.1:2223, a systemd container on this machine) for commands and the systemd method.`,
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,

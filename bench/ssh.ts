@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sh } from '@berth/provider-ssh';
@@ -58,6 +59,7 @@ export async function runSshBench(options: SshBenchOptions): Promise<SshBenchRes
   const results: SshBenchResults = {
     date: new Date().toISOString(),
     machine: await describeMachine(new Docker()),
+    loadAverage: { start: loadavg()[0] ?? 0, end: 0 },
     rows: [],
   };
   const row = (
@@ -78,7 +80,12 @@ export async function runSshBench(options: SshBenchOptions): Promise<SshBenchRes
 
   log('remote command round trips');
   const trips = await commandRoundTrips(systemd, 20 * rounds);
-  row('one remote command (`run(sh`true`)`)', trips.berth, 'raw ssh2 exec, TCP_NODELAY', trips.rawNoDelay);
+  row(
+    'one remote command (`run("true")` on an open connection)',
+    trips.berth,
+    'raw ssh2 exec, TCP_NODELAY',
+    trips.rawNoDelay,
+  );
   row(
     'raw ssh2 exec, Nagle on (ssh2 default)',
     trips.rawNagle,
@@ -261,12 +268,15 @@ export async function runSshBench(options: SshBenchOptions): Promise<SshBenchRes
     overheadMs: 60,
   });
   row("`import('@berth/core')` alone", imports.core, '`node -e 0`', imports.base);
+  // What @berth/provider-ssh adds itself (its @berth/core import is core's own cost).
+  row("`import('@berth/provider-ssh')`", imports.ssh, "`import('@berth/core')`", imports.core);
   results.importOverhead = {
     providerSsh: summarise(imports.ssh).median - summarise(imports.base).median,
     core: summarise(imports.core).median - summarise(imports.base).median,
   };
 
   results.durationSeconds = (performance.now() - started) / 1000;
+  results.loadAverage.end = loadavg()[0] ?? 0;
   console.log(`\n${renderSshText(results)}`);
   const resultsDir = join(benchDir, 'results');
   await mkdir(resultsDir, { recursive: true });

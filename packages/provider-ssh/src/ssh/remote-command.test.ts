@@ -1,6 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { batchArguments, joinCommands, sh, shellQuote } from './remote-command.js';
+import {
+  batchArguments,
+  batchScript,
+  inlineScriptLimit,
+  joinCommands,
+  sh,
+  shellQuote,
+} from './remote-command.js';
 
 const hostile = [
   'plain',
@@ -116,5 +123,23 @@ describe('batchArguments', () => {
 
   it('returns no batch for no arguments', () => {
     expect(batchArguments([])).toEqual([]);
+  });
+});
+
+describe('batchScript', () => {
+  it('joins short commands into one command line', () => {
+    const { command, stdin } = batchScript([sh`mkdir -p -- ${'a b'}`, sh`touch -- ${"it's"}`]);
+    expect(command.script).toBe(`mkdir -p -- 'a b' && touch -- 'it'\\''s'`);
+    expect(stdin).toBeUndefined();
+  });
+
+  it('sends a script past the limit to sh -s on stdin, with the same meaning', () => {
+    const names = Array.from({ length: 4000 }, (_, index) => `file ${index};$(id)`);
+    const commands = batchArguments(names, 20 * 1024).map((batch) => sh`printf '%s\\n' ${batch}`);
+    const { command, stdin } = batchScript(commands);
+    expect(command.script).toBe('sh -s');
+    expect(stdin!.length).toBeGreaterThan(inlineScriptLimit);
+    const output = execFileSync('sh', ['-c', command.script], { input: stdin, encoding: 'utf8' });
+    expect(output.split('\n').slice(0, -1)).toEqual(names);
   });
 });

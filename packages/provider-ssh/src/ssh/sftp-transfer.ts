@@ -43,6 +43,11 @@ export interface UploadReleaseOptions {
   releaseId: string;
   /** The release to copy unchanged files from (usually the current one). */
   previousReleaseId?: string;
+  /**
+   * The folder's listing when the caller has read it already (the release id is made from it): the
+   * folder is not walked and hashed again, and a file changed since fails the hash check on the host.
+   */
+  entries?: ManifestEntry[];
   /** Sent even when an ignore rule matches (e.g. the Dockerfile). */
   alwaysSend?: readonly string[];
   onProgress?: (progress: TransferProgress) => void;
@@ -115,10 +120,9 @@ const countMarker = '@@berth-file-count@@';
 /** Upload `folder` as release `releaseId`; see the module comment. */
 export async function uploadRelease(options: UploadReleaseOptions): Promise<UploadReleaseResult> {
   const { connection, layout, releaseId, signal } = options;
-  const entries = await readServiceFolder(
-    options.folder,
-    options.alwaysSend ? { alwaysSend: options.alwaysSend } : {},
-  );
+  const entries =
+    options.entries ??
+    (await readServiceFolder(options.folder, options.alwaysSend ? { alwaysSend: options.alwaysSend } : {}));
   const releaseDir = layout.release(releaseId);
   const incoming = `${layout.releasesDir}/.incoming-${releaseId}`;
   const details = { target: connection.target, releaseDir };

@@ -64,7 +64,8 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
     hostLayout(options.baseDir, request.service.service);
 
   const identify = async (request: ImageBuildRequest) => {
-    const fingerprint = fingerprintOf(await readServiceFolder(request.context), options.install);
+    const entries = await readServiceFolder(request.context);
+    const fingerprint = fingerprintOf(entries, options.install);
     const releaseId = `r-${fingerprint.slice(0, 16)}`;
     const built = (skipped: boolean): BuiltImage => ({
       ref: `${releaseRefPrefix}${releaseId}`,
@@ -81,7 +82,7 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
         description: `look for release ${releaseId}`,
       },
     );
-    return { fingerprint, releaseId, layout, built, exists: ready.exitCode === 0 };
+    return { entries, fingerprint, releaseId, layout, built, exists: ready.exitCode === 0 };
   };
 
   let checking: Promise<PreflightCheck[]> | undefined;
@@ -204,6 +205,7 @@ export function systemdReleaseBuilder(deps: BuilderDeps): ImageBuilder {
               connection,
               layout,
               folder: request.context,
+              entries: found.entries,
               releaseId,
               ...(previous ? { previousReleaseId: previous } : {}),
               signal: context.signal,
