@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedHealthCheck } from '../health/health-report.js';
 import type { DesiredForPlan } from '../plan/plan-service.js';
 import type { DesiredService, SecretBinding, ServiceTarget } from '../provider/provider.js';
-import type { ServiceSpec } from '../spec/service-spec.js';
+import type { HeaderValue, ServiceSpec } from '../spec/service-spec.js';
 import type { ResolvedSecret } from './resolve-secrets.js';
 
 /** The comparable desired state the planner needs. Pure. */
@@ -81,16 +81,22 @@ export function healthChecksOf(
   spec: ServiceSpec,
   secretValues: Map<string, string | undefined>,
 ): ResolvedHealthCheck[] {
+  const resolveHeaders = (headers: Record<string, HeaderValue>): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : (secretValues.get(value.secret) ?? ''),
+      ]),
+    );
   const primary: ResolvedHealthCheck = {
     name: spec.health.path,
     path: spec.health.path,
     method: 'GET',
     expectStatus: 200,
+    ...(spec.health.headers ? { headers: resolveHeaders(spec.health.headers) } : {}),
   };
   const extra = spec.health.checks.map((check): ResolvedHealthCheck => {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(check.headers ?? {}))
-      headers[name] = typeof value === 'string' ? value : (secretValues.get(value.secret) ?? '');
+    const headers = resolveHeaders(check.headers ?? {});
     return {
       name: check.name ?? check.path,
       path: check.path,

@@ -79,14 +79,19 @@ export const healthCheckSchema = z.strictObject({
 export const healthSchema = z.strictObject({
   /** The primary health path. Default `/.well-known/health`. */
   path: z.string().startsWith('/', { message: 'must start with /' }).default('/.well-known/health'),
+  /** Request headers of the primary path, e.g. `{ 'X-API-Key': { secret: 'API_KEY' } }`. */
+  headers: z.record(z.string(), headerValueSchema).optional(),
   /** Extra checks; every one must pass in a round. The primary path is always checked first. */
   checks: z.array(healthCheckSchema).default([]),
   /** Give up after this long. Default 120 s. */
   timeoutMs: z.number().int().positive().default(120_000),
-  /** Wait between rounds (grows with backoff after failures). Default 1 s. */
-  intervalMs: z.number().int().positive().default(1_000),
-  /** Upper bound of the backoff interval. Default 5 s. */
-  maxIntervalMs: z.number().int().positive().default(5_000),
+  /**
+   * First wait between rounds, and the wait after a passing round; grows ×1.5 after each failed
+   * round. Default 25 ms. See docs/concepts.md#health for the whole schedule.
+   */
+  intervalMs: z.number().int().positive().default(25),
+  /** Upper bound of the backoff after answered failures. Default the larger of 1 s and `intervalMs`. */
+  maxIntervalMs: z.number().int().positive().optional(),
   /** Consecutive passing rounds required. Default 1. */
   successThreshold: z.number().int().min(1).default(1),
   /** Timeout of one HTTP attempt. Default 5 s. */
