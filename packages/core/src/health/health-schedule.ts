@@ -13,10 +13,10 @@ export const DEFAULT_HEALTH_BACKOFF_FACTOR = 1.5;
 export const DEFAULT_HEALTH_JITTER = 0.2;
 /**
  * Cap of the backoff while nothing answers (connection refused or reset): probing a port nobody
- * listens on costs the service nothing, so Berth keeps looking often and notices it within ~100 ms.
+ * listens on costs the service nothing, so Berth keeps looking often and notices it within ~50 ms.
  * Never below `intervalMs`.
  */
-export const NOT_LISTENING_MAX_INTERVAL_MS = 100;
+export const NOT_LISTENING_MAX_INTERVAL_MS = 50;
 
 /** The schedule's settings, as the spec or `verifyHealth`'s options give them. */
 export interface HealthSchedule {

@@ -166,7 +166,7 @@ describe('verifyHealth', () => {
 });
 
 describe('verifyHealth: default schedule', () => {
-  it('starts at 25 ms and, while nothing answers, stays at or below 100 ms', async () => {
+  it('starts at 25 ms and, while nothing answers, stays at or below 50 ms', async () => {
     const clock = createFakeClock();
     const { fetch } = scriptedFetch([
       Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
@@ -180,8 +180,8 @@ describe('verifyHealth: default schedule', () => {
       timeoutMs: 10_000,
     });
     expect(report.reason).toBe('timeout');
-    expect(clock.sleeps.slice(0, 6)).toEqual([25, 38, 56, 84, 100, 100]);
-    expect(Math.max(...clock.sleeps)).toBe(100);
+    expect(clock.sleeps.slice(0, 5)).toEqual([25, 38, 50, 50, 50]);
+    expect(Math.max(...clock.sleeps)).toBe(50);
   });
 
   it('backs off to 1 s once the service answers with failures, and probes at most every 500 ms', async () => {

@@ -1,0 +1,25 @@
+/**
+ * A whole `node deploy.ts` process, as examples/hello-agent/deploy.ts is, for the bench's target:
+ *
+ *   node bench/deploy-process.ts '<BerthBenchTarget as JSON>'
+ *
+ * Prints the result's status. The bench times the whole process of an unchanged redeploy (`noop`).
+ */
+import { createDeployer, fileStateStore } from '@berth/core';
+import { dockerImageBuilder } from '@berth/core/docker';
+import { localDocker } from '@berth/provider-ssh';
+import { type BerthBenchTarget, benchSpec } from './berth-deploy.ts';
+
+const target = JSON.parse(process.argv[2] ?? '{}') as BerthBenchTarget;
+const deployer = createDeployer({
+  provider: localDocker({
+    registry: target.registry,
+    hostPort: target.hostPort,
+    secretsDir: target.secretsDir,
+  }),
+  imageBuilder: dockerImageBuilder(),
+  state: fileStateStore({ dir: target.stateDir }),
+});
+const result = await deployer.up(benchSpec(target));
+console.log(result.status);
+process.exitCode = result.status === 'succeeded' || result.status === 'noop' ? 0 : 1;
