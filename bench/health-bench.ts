@@ -37,15 +37,17 @@ async function once(readyAfterMs: number, previous: boolean): Promise<{ lateMs: 
   const port = await freePort();
   let server: Server | undefined;
   let answeringAt = 0;
-  const started = performance.now();
   const listen = () => {
     server = createServer((_request, response) => response.writeHead(200).end('ok'));
     server.listen(port, '127.0.0.1', () => {
       answeringAt = performance.now();
     });
   };
-  const timer = readyAfterMs === 0 ? (listen(), undefined) : setTimeout(listen, readyAfterMs);
-  if (readyAfterMs === 0) while (answeringAt === 0) await new Promise((resolve) => setImmediate(resolve));
+  let timer: NodeJS.Timeout | undefined;
+  if (readyAfterMs === 0) {
+    listen();
+    while (answeringAt === 0) await new Promise((resolve) => setImmediate(resolve));
+  } else timer = setTimeout(listen, readyAfterMs);
   const verifyStarted = performance.now();
   const report = await verifyHealth({
     url: `http://127.0.0.1:${port}`,
@@ -57,7 +59,6 @@ async function once(readyAfterMs: number, previous: boolean): Promise<{ lateMs: 
   clearTimeout(timer);
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   if (!report.healthy) throw new Error(`health bench: verify failed (${report.reason})`);
-  void started;
   return { lateMs: ended - Math.max(answeringAt, verifyStarted), attempts: report.attempts.length };
 }
 
