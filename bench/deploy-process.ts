@@ -5,6 +5,7 @@
  *
  * Prints the result's status. The bench times the whole process of an unchanged redeploy (`noop`).
  */
+import { createRequire } from 'node:module';
 import { createDeployer, fileStateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/core/docker';
 import { localDocker } from '@berth/provider-ssh';
@@ -21,5 +22,10 @@ const deployer = createDeployer({
   state: fileStateStore({ dir: target.stateDir }),
 });
 const result = await deployer.up(benchSpec(target));
-console.log(result.status);
+// Second line: the heavy modules this process loaded (dockerode brings docker-modem, ssh2 and gRPC).
+const loaded = Object.keys(createRequire(import.meta.url).cache);
+const heavy = ['dockerode', 'ssh2', '@grpc', 'protobufjs', 'zod'].filter((name) =>
+  loaded.some((path) => path.includes(`/node_modules/${name}/`)),
+);
+console.log(`${result.status}\n${heavy.join(',') || '-'}`);
 process.exitCode = result.status === 'succeeded' || result.status === 'noop' ? 0 : 1;

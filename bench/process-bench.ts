@@ -13,16 +13,19 @@ export interface ProcessBench {
   noop: Summary;
   /** Target: the whole `noop` process takes less than this. */
   targetMs: number;
+  /** Heavy modules the `noop` process loaded (`-` for none). */
+  loaded: string;
 }
 
 const script = fileURLToPath(new URL('./deploy-process.ts', import.meta.url));
 
-function run(args: string[]): { wallMs: number; output: string } {
+function run(args: string[]): { wallMs: number; output: string; loaded: string } {
   const started = performance.now();
   const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const wallMs = performance.now() - started;
   if (result.status !== 0) throw new Error(`node ${args[0]} failed: ${result.stdout}${result.stderr}`);
-  return { wallMs, output: result.stdout.trim() };
+  const [output = '', loaded = ''] = result.stdout.trim().split('\n');
+  return { wallMs, output, loaded };
 }
 
 /** Deploy `target` once (untimed), then time `repeats` unchanged redeploys, each a new process. */
@@ -31,11 +34,13 @@ export function benchNoopProcess(target: BerthBenchTarget, repeats: number): Pro
   if (cold.output !== 'succeeded') throw new Error(`process bench: the first deploy ended ${cold.output}`);
   const base: number[] = [];
   const noop: number[] = [];
+  let loaded = '';
   for (let index = 0; index < repeats; index += 1) {
     base.push(run(['-e', '0']).wallMs);
     const redeploy = run([script, JSON.stringify(target)]);
     if (redeploy.output !== 'noop') throw new Error(`process bench: a redeploy ended ${redeploy.output}`);
     noop.push(redeploy.wallMs);
+    loaded = redeploy.loaded;
   }
-  return { base: summarise(base), noop: summarise(noop), targetMs: 250 };
+  return { base: summarise(base), noop: summarise(noop), targetMs: 250, loaded };
 }

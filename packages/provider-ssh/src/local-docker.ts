@@ -1,5 +1,6 @@
 import type { ImageBuilder, Provider } from '@berth/core';
-import Docker from 'dockerode';
+import { dockerEngine } from '@berth/core/docker';
+import type Docker from 'dockerode';
 import { dockerTransport } from './docker-transport.js';
 import { type HostOptionsInput, parseHostOptions } from './host-options.js';
 import { hostProvider } from './host-provider.js';
@@ -7,7 +8,10 @@ import { localSecretStore } from './local-secret-store.js';
 
 /** Options of `localDocker()`: the host options, plus how to reach the engine. */
 export interface LocalDockerOptions extends HostOptionsInput {
-  /** A Dockerode client. Default: `new Docker(dockerOptions)`, which honours DOCKER_HOST. */
+  /**
+   * A Dockerode client. Default: `dockerEngine(dockerOptions)` from `@berth/core/docker`, which honours
+   * DOCKER_HOST and loads dockerode only when a deploy needs more than reading the engine.
+   */
   docker?: Docker;
   /** Connection options for the default client, e.g. `{ socketPath: '/var/run/docker.sock' }`. */
   dockerOptions?: Docker.DockerOptions;
@@ -34,7 +38,7 @@ function describeEngine(options: Docker.DockerOptions | undefined): string {
 export function localDocker(options: LocalDockerOptions = {}): Provider {
   const { docker, dockerOptions, imageBuilder, ...hostInput } = options;
   const parsed = parseHostOptions(hostInput, 'localDocker');
-  const transport = dockerTransport(docker ?? new Docker(dockerOptions), {
+  const transport = dockerTransport(docker ?? dockerEngine(dockerOptions), {
     description: describeEngine(dockerOptions),
   });
   return hostProvider({
