@@ -66,4 +66,16 @@ describe('verify: the primary health path and HEALTH_CHECK_FAILED', () => {
     expect(result.error?.details).toMatchObject({ lastAttempt: { status: 200, bodyExcerpt: '[redacted]' } });
     expect(JSON.stringify(result)).not.toContain(key);
   });
+
+  it('promotes from a source whose primary path needs its secret key', async () => {
+    const { deployer } = setup();
+    const keyed = spec({
+      path: '/agents/health',
+      headers: { 'X-API-Key': { secret: 'SUPERVAIZER_API_KEY' } },
+    });
+    expect((await deployer.up(keyed)).status).toBe('succeeded');
+    const prod = await deployer.promote(keyed, { from: 'dev', to: 'prod' });
+    expect(prod.error).toBeUndefined();
+    expect(prod.status).toBe('succeeded');
+  });
 });
