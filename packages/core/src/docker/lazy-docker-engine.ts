@@ -1,6 +1,6 @@
-import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import type Dockerode from 'dockerode';
+import { nodeHttp } from '../ports/node-builtins.js';
 
 // dockerode loads docker-modem, ssh2, gRPC and protobufjs: ~120 ms (and more on a busy machine) that
 // an unchanged redeploy, which only reads, does not need. It is loaded synchronously on first need.
@@ -44,31 +44,34 @@ const reasons: Record<number, string> = {
 /** One Engine API request over the socket; errors look like dockerode's (`statusCode`, `json`). */
 export function engineRequest(socketPath: string, path: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const outgoing = request({ socketPath, path, method: 'GET', headers: { Host: 'docker' } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const json = (() => {
-          if (!(response.headers['content-type'] ?? '').includes('json')) return undefined;
-          try {
-            return JSON.parse(text) as unknown;
-          } catch {
-            return undefined;
-          }
-        })();
-        const status = response.statusCode ?? 0;
-        if (status >= 200 && status < 300) return resolve(json ?? text);
-        const engineMessage = (json as { message?: string } | undefined)?.message ?? text;
-        reject(
-          Object.assign(
-            new Error(`(HTTP code ${status}) ${reasons[status] ?? 'unexpected'} - ${engineMessage} `),
-            { statusCode: status, reason: reasons[status], json: json ?? null },
-          ),
-        );
-      });
-    });
+    const outgoing = nodeHttp().request(
+      { socketPath, path, method: 'GET', headers: { Host: 'docker' } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const json = (() => {
+            if (!(response.headers['content-type'] ?? '').includes('json')) return undefined;
+            try {
+              return JSON.parse(text) as unknown;
+            } catch {
+              return undefined;
+            }
+          })();
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(json ?? text);
+          const engineMessage = (json as { message?: string } | undefined)?.message ?? text;
+          reject(
+            Object.assign(
+              new Error(`(HTTP code ${status}) ${reasons[status] ?? 'unexpected'} - ${engineMessage} `),
+              { statusCode: status, reason: reasons[status], json: json ?? null },
+            ),
+          );
+        });
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end();
   });

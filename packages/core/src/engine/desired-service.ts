@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { ResolvedHealthCheck } from '../health/health-report.js';
 import type { DesiredForPlan } from '../plan/plan-service.js';
+import { nodeCrypto } from '../ports/node-builtins.js';
 import type { DesiredService, SecretBinding, ServiceTarget } from '../provider/provider.js';
 import type { HeaderValue, ServiceSpec } from '../spec/service-spec.js';
 import type { ResolvedSecret } from './resolve-secrets.js';
@@ -28,7 +28,7 @@ export function desiredForPlan(input: {
 
 /** A short content hash of what a revision runs: the second half of its id. */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 5);
+  return nodeCrypto().createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 5);
 }
 
 /** Highest revision sequence number in a revision id such as `svc-0007-a1b2c` or `0007-a1b2c`. */
