@@ -4,10 +4,14 @@
  * this machine. Prints the table and ratios, writes bench/results/latest.json, and with
  * `--write-docs` rewrites the results section of docs/performance.md.
  *
- *   node bench/run.ts [--iterations 10] [--budget-seconds 170] [--write-docs] [--only local|ssh]
+ *   node bench/run.ts [--iterations 10] [--budget-seconds 170] [--parts deploy,health,imports,process]
+ *                     [--only local|ssh] [--ssh-iterations 5] [--write-docs]
  *
- * `--only ssh` runs only the SSH benches (bench/ssh.ts), `--only local` only the local Docker one;
- * by default both run, the local one first.
+ * Beside the deploys (`deploy`), each in the same run: how soon `verify` ends after a service starts
+ * answering (`health`), the import cost of @berth/core and @berth/provider-gcp over `node -e 0`
+ * (`imports`), and an unchanged redeploy as a whole `node deploy.ts` process (`process`).
+ * `--only ssh` runs only the SSH benches (bench/ssh.ts), `--only local` only the local ones (the
+ * `--parts` above); by default both run, the local ones first.
  *
  * Needs the test environment (scripts/test-env.sh): the local registry and the base image.
  */
@@ -22,8 +26,17 @@ import Docker from 'dockerode';
 import { helloAgentSpec, localEnvironment } from '../examples/hello-agent/spec.ts';
 import { deployBaseline } from './baseline.ts';
 import { type BerthRun, berthUp } from './berth-deploy.ts';
+import {
+  type ExtraResults,
+  renderExtrasMarkdown,
+  renderExtrasText,
+  replaceExtrasSection,
+} from './extras-report.ts';
+import { benchHealth } from './health-bench.ts';
+import { benchImports } from './import-bench.ts';
 import { describeMachine } from './machine.ts';
 import { type Measured, measure } from './measure.ts';
+import { benchNoopProcess } from './process-bench.ts';
 import { renderMarkdown, renderText, replaceSection } from './report.ts';
 import {
   type BaselineSample,
@@ -41,8 +54,10 @@ const { values: flags } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     only: { type: 'string' },
     'ssh-iterations': { type: 'string', default: '5' },
+    parts: { type: 'string', default: 'deploy,health,imports,process' },
   },
 });
+const parts = new Set(flags.parts.split(','));
 const runSsh = async () => {
   const { runSshBench } = await import('./ssh.ts');
   await runSshBench({ iterations: Number(flags['ssh-iterations']), writeDocs: flags['write-docs'] });
@@ -196,77 +211,130 @@ async function runBerth(
 
 const started = performance.now();
 const samples: BenchResults['samples'] = { baseline: [], berthCold: [], berthRedeploy: [] };
-try {
-  await cleanUpEverything();
-  for (let warmup = 0; warmup < warmupIterations; warmup += 1) {
-    process.stdout.write('warm-up: baseline');
-    await runBaseline(-1, 'first');
-    process.stdout.write(', Berth\n');
-    await runBerth(-1, 'second');
-  }
-  let slowest = 0;
-  for (let iteration = 0; iteration < iterations; iteration += 1) {
-    const iterationStarted = performance.now();
-    if (iterationStarted - started + slowest * 1.2 > budgetMs) {
+if (parts.has('deploy')) await benchDeploys();
+
+async function benchDeploys(): Promise<void> {
+  try {
+    await cleanUpEverything();
+    for (let warmup = 0; warmup < warmupIterations; warmup += 1) {
+      process.stdout.write('warm-up: baseline');
+      await runBaseline(-1, 'first');
+      process.stdout.write(', Berth\n');
+      await runBerth(-1, 'second');
+    }
+    let slowest = 0;
+    for (let iteration = 0; iteration < iterations; iteration += 1) {
+      const iterationStarted = performance.now();
+      if (iterationStarted - started + slowest * 1.2 > budgetMs) {
+        console.log(
+          `stopping after ${iteration} iterations: the ${budgetMs / 1000} s budget would be exceeded`,
+        );
+        break;
+      }
+      // Alternate who goes first, so drift (caches, page cache, registry growth) falls on both sides.
+      const baselineFirst = iteration % 2 === 0;
+      const baseline = () => runBaseline(iteration, baselineFirst ? 'first' : 'second');
+      const berth = () => runBerth(iteration, baselineFirst ? 'second' : 'first');
+      let berthRuns: { cold: BerthSample; redeploy: BerthSample };
+      let baselineRun: BaselineSample;
+      if (baselineFirst) {
+        baselineRun = await baseline();
+        berthRuns = await berth();
+      } else {
+        berthRuns = await berth();
+        baselineRun = await baseline();
+      }
+      samples.baseline.push(baselineRun);
+      samples.berthCold.push(berthRuns.cold);
+      samples.berthRedeploy.push(berthRuns.redeploy);
       console.log(
-        `stopping after ${iteration} iterations: the ${budgetMs / 1000} s budget would be exceeded`,
+        `iteration ${iteration + 1}: baseline ${Math.round(baselineRun.wallMs)} ms, Berth cold ${Math.round(berthRuns.cold.wallMs)} ms, unchanged ${Math.round(berthRuns.redeploy.wallMs)} ms`,
       );
-      break;
+      slowest = Math.max(slowest, performance.now() - iterationStarted);
     }
-    // Alternate who goes first, so drift (caches, page cache, registry growth) falls on both sides.
-    const baselineFirst = iteration % 2 === 0;
-    const baseline = () => runBaseline(iteration, baselineFirst ? 'first' : 'second');
-    const berth = () => runBerth(iteration, baselineFirst ? 'second' : 'first');
-    let berthRuns: { cold: BerthSample; redeploy: BerthSample };
-    let baselineRun: BaselineSample;
-    if (baselineFirst) {
-      baselineRun = await baseline();
-      berthRuns = await berth();
-    } else {
-      berthRuns = await berth();
-      baselineRun = await baseline();
-    }
-    samples.baseline.push(baselineRun);
-    samples.berthCold.push(berthRuns.cold);
-    samples.berthRedeploy.push(berthRuns.redeploy);
-    console.log(
-      `iteration ${iteration + 1}: baseline ${Math.round(baselineRun.wallMs)} ms, Berth cold ${Math.round(berthRuns.cold.wallMs)} ms, unchanged ${Math.round(berthRuns.redeploy.wallMs)} ms`,
-    );
-    slowest = Math.max(slowest, performance.now() - iterationStarted);
+  } finally {
+    await cleanUpEverything().catch((error: unknown) => console.error('cleanup failed:', error));
+    await rm(scratch, { recursive: true, force: true });
   }
-} finally {
-  await cleanUpEverything().catch((error: unknown) => console.error('cleanup failed:', error));
-  await rm(scratch, { recursive: true, force: true });
+
+  if (samples.baseline.length === 0) {
+    console.error('No iteration fitted in the time budget.');
+    process.exit(1);
+  }
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    machine,
+    settings: {
+      iterations: samples.baseline.length,
+      warmupIterations,
+      hostPort,
+      baselineHealthIntervalMs: helloAgentSpec({ baseImage: local.baseImage }).health?.intervalMs ?? 1000,
+      budgetSeconds: budgetMs / 1000,
+    },
+    samples,
+    ...summariseSamples(samples),
+    durationSeconds: (performance.now() - started) / 1000,
+  };
+
+  console.log(`\n${renderText(results)}`);
+  const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote bench/results/latest.json`);
+  if (flags['write-docs']) {
+    const docsPath = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
+    await writeFile(docsPath, replaceSection(await readFile(docsPath, 'utf8'), renderMarkdown(results)));
+    console.log('updated docs/performance.md');
+  }
 }
 
-if (samples.baseline.length === 0) {
-  console.error('No iteration fitted in the time budget.');
-  process.exit(1);
+const extras: ExtraResults = { date: new Date().toISOString() };
+if (parts.has('health')) {
+  console.log('\nhealth: services ready at once, after 1.5 s and after 10 s');
+  extras.health = await benchHealth({ short: 5, long: 2 });
 }
-const results: BenchResults = {
-  date: new Date().toISOString(),
-  machine,
-  settings: {
-    iterations: samples.baseline.length,
-    warmupIterations,
-    hostPort,
-    baselineHealthIntervalMs: helloAgentSpec({ baseImage: local.baseImage }).health?.intervalMs ?? 1000,
-    budgetSeconds: budgetMs / 1000,
-  },
-  samples,
-  ...summariseSamples(samples),
-  durationSeconds: (performance.now() - started) / 1000,
-};
-
-console.log(`\n${renderText(results)}`);
-const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
-await mkdir(resultsDir, { recursive: true });
-await writeFile(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nwrote bench/results/latest.json`);
-if (flags['write-docs']) {
-  const docsPath = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
-  await writeFile(docsPath, replaceSection(await readFile(docsPath, 'utf8'), renderMarkdown(results)));
-  console.log('updated docs/performance.md');
+if (parts.has('imports')) {
+  console.log('imports: @berth/core, @berth/provider-gcp vs node -e 0');
+  extras.imports = benchImports(['@berth/core', '@berth/provider-gcp'], 15);
+}
+if (parts.has('process')) {
+  console.log('process: unchanged redeploy as a whole node process');
+  const label = `${runTag}p`;
+  const environment = `bench-${label}`;
+  try {
+    extras.process = benchNoopProcess(
+      {
+        context: await uniqueContext(`pr-${label}`),
+        environment,
+        baseImage: local.baseImage,
+        registry,
+        hostPort,
+        stateDir: join(scratch, label, 'state'),
+        secretsDir: join(scratch, label, 'secrets'),
+      },
+      10,
+    );
+  } finally {
+    await removeContainers(docker, `berth-hello-agent-${environment}-`);
+    await removeImages(docker, registry.host, `berth/hello-agent-${environment}`);
+    await removeContexts();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+if (extras.health || extras.imports || extras.process) {
+  console.log(`\n${renderExtrasText(extras)}`);
+  const resultsDir = fileURLToPath(new URL('./results', import.meta.url));
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(join(resultsDir, 'extras.json'), `${JSON.stringify({ machine, ...extras }, null, 2)}\n`);
+  if (flags['write-docs']) {
+    const docsPath = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
+    const machineLine = `**Machine:** ${machine.os}, kernel ${machine.kernel}; ${machine.cpus} CPUs (${machine.cpuModel}); ${machine.memoryGiB} GiB memory; Node ${machine.node}.`;
+    await writeFile(
+      docsPath,
+      replaceExtrasSection(await readFile(docsPath, 'utf8'), renderExtrasMarkdown(extras, machineLine)),
+    );
+    console.log('updated the extras section of docs/performance.md');
+  }
 }
 
 if (flags.only !== 'local') await runSsh();

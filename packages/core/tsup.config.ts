@@ -11,6 +11,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
+  // lazy-schema.ts loads zod with createRequire(import.meta.url), also in the CJS build.
+  shims: true,
   splitting: true,
   external: ['vitest', 'dockerode', 'tar-fs', '@balena/dockerignore'],
 });

@@ -7,7 +7,10 @@ import { localSecretStore } from './local-secret-store.js';
 
 /** Options of `localDocker()`: the host options, plus how to reach the engine. */
 export interface LocalDockerOptions extends HostOptionsInput {
-  /** A Dockerode client. Default: `new Docker(dockerOptions)`, which honours DOCKER_HOST. */
+  /**
+   * A Dockerode client. Default: `dockerEngine(dockerOptions)` from `@berth/core/docker`, which honours
+   * DOCKER_HOST and loads dockerode only when a deploy needs more than reading the engine.
+   */
   docker?: Docker;
   /** Connection options for the default client, e.g. `{ socketPath: '/var/run/docker.sock' }`. */
   dockerOptions?: Docker.DockerOptions;
@@ -34,8 +37,9 @@ function describeEngine(options: Docker.DockerOptions | undefined): string {
 export function localDocker(options: LocalDockerOptions = {}): Provider {
   const { docker, dockerOptions, imageBuilder, ...hostInput } = options;
   const parsed = parseHostOptions(hostInput, 'localDocker');
-  // dockerode loads on the first engine call, not when this package is imported.
-  const client = docker ?? (async () => new (await import('dockerode')).default(dockerOptions));
+  // The engine client loads on the first engine call, not when this package is imported; its reads of
+  // an unchanged redeploy go straight to the Engine API (dockerode loads only for the rest).
+  const client = docker ?? (async () => (await import('@berth/core/docker')).dockerEngine(dockerOptions));
   const transport = dockerTransport(client, {
     description: describeEngine(dockerOptions),
   });

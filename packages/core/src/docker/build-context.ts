@@ -1,9 +1,14 @@
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pack } from 'tar-fs';
 import { ImageError } from '../errors/index.js';
 import { createContextFilter } from './docker-ignore.js';
+
+// tar-fs (with tar-stream and streamx) loads when a build packs its context, not on import: an
+// unchanged redeploy never packs one.
+const requireFromHere = createRequire(import.meta.url);
+const loadTarFs = () => requireFromHere('tar-fs') as typeof import('tar-fs');
 
 /** One path of the build context that is sent to the engine. */
 export interface ContextEntry {
@@ -84,7 +89,7 @@ export async function readBuildContext(root: string, dockerfile = 'Dockerfile'):
  */
 export function packBuildContext(context: BuildContext): Readable {
   const modes = new Map(context.entries.map((entry) => [entry.path, entry.mode]));
-  return pack(context.root, {
+  return loadTarFs().pack(context.root, {
     entries: context.entries.map((entry) => entry.path),
     // The walk already applied `.dockerignore`; tar-fs must not add a listed folder's children again.
     ignore: () => true,

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { nodeCrypto, nodeFs } from '../ports/node-builtins.js';
 import type { BuildContext, ContextEntry } from './build-context.js';
 
 /** Build inputs besides the files that change the image. */
@@ -23,7 +22,7 @@ export function composeFingerprint(
   dockerfile: string,
   inputs: FingerprintInputs,
 ): string {
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   hash.update('berth-image-fingerprint/v1\n');
   const sorted = [...entries].sort((left, right) =>
     left.path < right.path ? -1 : left.path > right.path ? 1 : 0,
@@ -58,7 +57,7 @@ export function fingerprintTag(fingerprint: string): string {
 }
 
 async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const hash = nodeCrypto().createHash('sha256');
+  for await (const chunk of nodeFs().createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

@@ -1,5 +1,6 @@
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import type { PreflightCheck } from '../ports/image-builder.js';
+import { engineAddress, lazyDockerEngine } from './lazy-docker-engine.js';
 import { dockerUnavailableError, isDockerUnavailable } from './map-docker-error.js';
 
 /** Where the Docker engine listens. Default: `DOCKER_HOST`, else `/var/run/docker.sock`. */
@@ -8,13 +9,17 @@ export type DockerEngineOptions = Dockerode.DockerOptions;
 /**
  * A Docker Engine API client (dockerode). With no options it follows `DOCKER_HOST` (`unix://`,
  * `tcp://`, `ssh://`, with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`) and falls back to the local socket.
+ * dockerode itself is loaded on first need; on the local socket, the read-only calls of an unchanged
+ * redeploy do not need it (see `lazyDockerEngine`).
  */
 export function dockerEngine(options?: DockerEngineOptions): Dockerode {
-  return options ? new Dockerode(options) : new Dockerode();
+  return lazyDockerEngine(options);
 }
 
 /** A human-readable address of the engine a client talks to, e.g. `unix:///var/run/docker.sock`. */
 export function describeDockerEngine(docker: Dockerode): string {
+  const address = (docker as unknown as Record<symbol, unknown>)[engineAddress];
+  if (typeof address === 'string') return address;
   const modem = (
     docker as { modem?: { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown } }
   ).modem;

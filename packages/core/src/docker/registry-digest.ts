@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { ImageError } from '../errors/index.js';
+import { nodeCrypto } from '../ports/node-builtins.js';
 import { type RegistryClientOptions, registryAuthError, sendRegistryRequest } from './registry-auth.js';
 
 /** Manifest media types a HEAD accepts: Docker v2, OCI, and their multi-platform lists. */
@@ -61,5 +61,5 @@ export async function headManifestDigest(lookup: ManifestLookup): Promise<string
 
 /** `sha256:<hex>` of the bytes. */
 export function sha256Digest(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return `sha256:${nodeCrypto().createHash('sha256').update(bytes).digest('hex')}`;
 }

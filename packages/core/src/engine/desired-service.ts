@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { ResolvedHealthCheck } from '../health/health-report.js';
 import type { DesiredForPlan } from '../plan/plan-service.js';
+import { nodeCrypto } from '../ports/node-builtins.js';
 import type { DesiredService, SecretBinding, ServiceTarget } from '../provider/provider.js';
-import type { ServiceSpec } from '../spec/service-spec.js';
+import type { HeaderValue, ServiceSpec } from '../spec/service-spec.js';
 import type { ResolvedSecret } from './resolve-secrets.js';
 
 /** The comparable desired state the planner needs. Pure. */
@@ -28,7 +28,7 @@ export function desiredForPlan(input: {
 
 /** A short content hash of what a revision runs: the second half of its id. */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 5);
+  return nodeCrypto().createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 5);
 }
 
 /** Highest revision sequence number in a revision id such as `svc-0007-a1b2c` or `0007-a1b2c`. */
@@ -81,16 +81,22 @@ export function healthChecksOf(
   spec: ServiceSpec,
   secretValues: Map<string, string | undefined>,
 ): ResolvedHealthCheck[] {
+  const resolveHeaders = (headers: Record<string, HeaderValue>): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : (secretValues.get(value.secret) ?? ''),
+      ]),
+    );
   const primary: ResolvedHealthCheck = {
     name: spec.health.path,
     path: spec.health.path,
     method: 'GET',
     expectStatus: 200,
+    ...(spec.health.headers ? { headers: resolveHeaders(spec.health.headers) } : {}),
   };
   const extra = spec.health.checks.map((check): ResolvedHealthCheck => {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(check.headers ?? {}))
-      headers[name] = typeof value === 'string' ? value : (secretValues.get(value.secret) ?? '');
+    const headers = resolveHeaders(check.headers ?? {});
     return {
       name: check.name ?? check.path,
       path: check.path,

@@ -1,4 +1,5 @@
 import { BerthError, toBerthError } from '../errors/index.js';
+import { healthCheckFailure } from '../health/health-failure.js';
 import type { HealthReport, ResolvedHealthCheck } from '../health/health-report.js';
 import type { ApplyOutcome, DesiredService, RevisionRecord } from '../provider/provider.js';
 import type { ServiceSpec } from '../spec/service-spec.js';
@@ -82,11 +83,10 @@ export async function restoreAndVerify(
         checks: input.checks,
         revision: applied.revision,
       });
-      if (!health.healthy)
-        throw new BerthError(
-          'ROLLBACK_FAILED',
-          `Restored revision ${record.revision} failed its health checks (${health.reason})`,
-        );
+      if (!health.healthy) {
+        const failure = healthCheckFailure(health, { revision: record.revision, url, restored: true });
+        throw new BerthError('ROLLBACK_FAILED', failure.message, { details: failure.details ?? {} });
+      }
     });
   } catch (error) {
     const berthError = toBerthError(error, 'ROLLBACK_FAILED');

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { AbortError, BerthError, toBerthError } from '../errors/index.js';
 import type { Clock } from '../ports/clock.js';
+import { nodeCrypto } from '../ports/node-builtins.js';
 import type { ProviderContext, ServiceTarget } from '../provider/provider.js';
 import { Redactor } from '../secrets/redactor.js';
 import type { Actor, PhaseName, PhaseRecord } from '../state/state-store.js';
@@ -46,7 +46,7 @@ export function createRunContext(options: {
   hooks?: Hook[];
   redactor?: Redactor;
 }): RunContext {
-  const runId = randomUUID();
+  const runId = nodeCrypto().randomUUID();
   const redactor = options.redactor ?? new Redactor();
   const holder: { target: ServiceTarget } = { target: options.target };
   const controller = new AbortController();

@@ -1,9 +1,11 @@
 import { BerthError, toBerthError } from '../errors/index.js';
 import { verifyHealth } from '../health/verify-health.js';
+import { newFingerprintKey } from '../secrets/fingerprint.js';
 import { serviceNameOf } from '../spec/service-spec.js';
 import { healthChecksOf } from './desired-service.js';
 import type { EngineDeps } from './engine-deps.js';
 import { digestOf } from './resolve-image.js';
+import { resolveSecrets } from './resolve-secrets.js';
 import type { DeployResult } from './result.js';
 import { providerContextFor, type RunContext } from './run-context.js';
 import { runUp, type UpOptions, validateForProvider } from './run-up.js';
@@ -68,9 +70,29 @@ export async function runPromote(
         `${source.service} is not running its verified revision ${current.revision} (live: ${observed?.revision ?? 'nothing'})`,
       );
     if (observed.url) {
+      // The primary path may send a secret header (a key-protected health endpoint): read the
+      // source's values, never generating one.
+      const needsSecrets = Object.values(base.health.headers ?? {}).some(
+        (value) => typeof value === 'object',
+      );
+      const secrets = needsSecrets
+        ? await resolveSecrets({
+            spec: base,
+            provider: deps.provider,
+            context: providerContextFor(run, 'plan'),
+            target: source,
+            sources: deps.secretSources,
+            redactor: run.redactor,
+            fingerprintKey: state?.fingerprintKey ?? newFingerprintKey(),
+            generate: false,
+          }).catch(() => [])
+        : [];
       const report = await verifyHealth({
         url: observed.url,
-        checks: healthChecksOf({ ...base, health: { ...base.health, checks: [] } }, new Map()),
+        checks: healthChecksOf(
+          { ...base, health: { ...base.health, checks: [] } },
+          new Map(secrets.map((secret) => [secret.key, secret.value])),
+        ),
         timeoutMs: base.health.attemptTimeoutMs,
         attemptTimeoutMs: base.health.attemptTimeoutMs,
         intervalMs: base.health.attemptTimeoutMs,

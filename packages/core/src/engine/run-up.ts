@@ -1,4 +1,5 @@
 import { BerthError, toBerthError, type ValidationIssue } from '../errors/index.js';
+import { healthCheckFailure } from '../health/health-failure.js';
 import type { HealthReport } from '../health/health-report.js';
 import type { Plan } from '../plan/plan.js';
 import { planService } from '../plan/plan-service.js';
@@ -404,14 +405,7 @@ async function upLocked(
       if (!verifyUrl) throw new BerthError('HEALTH_CHECK_FAILED', 'The provider reported no URL to verify');
       health = await verifyService(run, deps, { url: verifyUrl, spec, checks, revision: verifiedRevision });
       checkAborted(run);
-      if (!health.healthy)
-        throw new BerthError(
-          'HEALTH_CHECK_FAILED',
-          `Revision ${verifiedRevision} failed its health checks (${health.reason})`,
-          {
-            details: { reason: health.reason, url: verifyUrl },
-          },
-        );
+      if (!health.healthy) throw healthCheckFailure(health, { revision: verifiedRevision, url: verifyUrl });
     });
     if (outcome.candidateUrl && provider.shiftTraffic) {
       const candidate = outcome;

@@ -34,17 +34,3 @@ export function evaluateResponse(
   }
   return undefined;
 }
-
-/** Next wait between rounds: grows by `factor` after a failed round, capped; jitter of ±`jitter`. */
-export function nextInterval(options: {
-  base: number;
-  max: number;
-  factor: number;
-  jitter: number;
-  failures: number;
-  random: () => number;
-}): number {
-  const grown = Math.min(options.max, options.base * options.factor ** Math.max(0, options.failures - 1));
-  const spread = grown * options.jitter * (options.random() * 2 - 1);
-  return Math.max(0, Math.round(grown + spread));
-}

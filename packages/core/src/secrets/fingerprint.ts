@@ -1,8 +1,8 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../ports/node-builtins.js';
 
 /** A new random fingerprint key (base64url). Stored in state; it is not a secret value. */
 export function newFingerprintKey(): string {
-  return randomBytes(32).toString('base64url');
+  return nodeCrypto().randomBytes(32).toString('base64url');
 }
 
 /**
@@ -10,7 +10,7 @@ export function newFingerprintKey(): string {
  * same inputs are byte-identical. Never stored; the first deploy stores a random key.
  */
 export function planningFingerprintKey(service: string): string {
-  return createHash('sha256').update(`berth-plan-fingerprint:${service}`).digest('base64url');
+  return nodeCrypto().createHash('sha256').update(`berth-plan-fingerprint:${service}`).digest('base64url');
 }
 
 /**
@@ -18,7 +18,8 @@ export function planningFingerprintKey(service: string): string {
  * different secrets differ and the value cannot be recovered or guessed without the key.
  */
 export function fingerprintSecret(key: string, name: string, value: string): string {
-  const digest = createHmac('sha256', Buffer.from(key, 'base64url'))
+  const digest = nodeCrypto()
+    .createHmac('sha256', Buffer.from(key, 'base64url'))
     .update(name)
     .update('\0')
     .update(value)

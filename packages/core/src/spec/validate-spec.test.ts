@@ -30,7 +30,7 @@ describe('validateSpec', () => {
         path: '/.well-known/health',
         checks: [],
         timeoutMs: 120_000,
-        intervalMs: 1_000,
+        intervalMs: 25,
         successThreshold: 1,
       },
     });
@@ -63,10 +63,14 @@ describe('validateSpec', () => {
       secrets: { API_KEY: { value: 'secret-value' } },
       publicUrlEnv: 'API_KEY',
       resources: { minInstances: 3, maxInstances: 1 },
-      health: { checks: [{ path: '/agents/health', headers: { 'X-API-Key': { secret: 'MISSING' } } }] },
+      health: {
+        headers: { Authorization: { secret: 'ALSO_MISSING' } },
+        checks: [{ path: '/agents/health', headers: { 'X-API-Key': { secret: 'MISSING' } } }],
+      },
     });
     expect(issues.map((issue) => issue.path).sort()).toEqual([
       'health.checks.0.headers.X-API-Key',
+      'health.headers.Authorization',
       'publicUrlEnv',
       'resources.minInstances',
       'secrets.API_KEY',

@@ -53,12 +53,18 @@ function crossFieldIssues(spec: ServiceSpec): ValidationIssue[] {
       message: `${spec.publicUrlEnv} is a secret`,
       hint: 'The public URL is not secret: pick a name that is not in secrets.',
     });
-  const checkHeaders = spec.health.checks.map((check, index) => ({ check, index }));
-  for (const { check, index } of checkHeaders) {
-    for (const [header, value] of Object.entries(check.headers ?? {})) {
+  const checkHeaders = [
+    { prefix: 'health', headers: spec.health.headers },
+    ...spec.health.checks.map((check, index) => ({
+      prefix: `health.checks.${index}`,
+      headers: check.headers,
+    })),
+  ];
+  for (const { prefix, headers } of checkHeaders) {
+    for (const [header, value] of Object.entries(headers ?? {})) {
       if (typeof value === 'object' && !(value.secret in spec.secrets))
         issues.push({
-          path: `health.checks.${index}.headers.${header}`,
+          path: `${prefix}.headers.${header}`,
           message: `refers to secret ${value.secret}, which the spec does not define`,
           hint: `Add ${value.secret} to secrets, or fix the name.`,
         });
@@ -71,7 +77,7 @@ function crossFieldIssues(spec: ServiceSpec): ValidationIssue[] {
       message: `is greater than maxInstances (${maxInstances})`,
       hint: 'Make minInstances at most maxInstances.',
     });
-  if (spec.health.maxIntervalMs < spec.health.intervalMs)
+  if (spec.health.maxIntervalMs !== undefined && spec.health.maxIntervalMs < spec.health.intervalMs)
     issues.push({
       path: 'health.maxIntervalMs',
       message: 'is smaller than intervalMs',

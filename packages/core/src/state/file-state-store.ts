@@ -1,8 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { StateError } from '../errors/index.js';
+import { nodeCrypto, nodeFs } from '../ports/node-builtins.js';
+
+const createExclusive = (): number => {
+  const { O_CREAT, O_EXCL, O_WRONLY } = nodeFs().constants;
+  return O_CREAT | O_EXCL | O_WRONLY;
+};
+
 import { ensureGitIgnored } from './git-ignore.js';
 import { checkExistingLock, type LockRecord } from './lock-rules.js';
 import { migrateState } from './migrate-state.js';
@@ -18,8 +23,8 @@ export interface FileStateStoreOptions {
 
 /** Write `data` to `path` atomically: temp file, fsync, rename, fsync of the folder. */
 export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
+  const temp = `${path}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`;
+  const handle = await open(temp, createExclusive(), mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -136,12 +141,12 @@ export function fileStateStore(options: FileStateStoreOptions = {}): StateStore 
       const path = lockFile(service);
       const record: LockRecord = {
         owner: lockOptions.owner,
-        token: randomUUID(),
+        token: nodeCrypto().randomUUID(),
         expiresAt: lockOptions.now + lockOptions.ttlMs,
       };
       const body = JSON.stringify(record);
       try {
-        const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+        const handle = await open(path, createExclusive(), 0o600);
         try {
           await handle.writeFile(body);
           await handle.sync();

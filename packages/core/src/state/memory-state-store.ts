@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../ports/node-builtins.js';
 import { checkExistingLock, type LockRecord } from './lock-rules.js';
 import type { LockOptions, ServiceState, StateLock, StateStore } from './state-store.js';
 
@@ -22,7 +22,7 @@ export function memoryStateStore(): StateStore & { snapshot(): Record<string, Se
       if (existing) checkExistingLock(service, existing, options);
       const record: LockRecord = {
         owner: options.owner,
-        token: randomUUID(),
+        token: nodeCrypto().randomUUID(),
         expiresAt: options.now + options.ttlMs,
       };
       locks.set(service, record);

@@ -45,6 +45,13 @@ export function serveRevision(
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
   };
+  // Before the health path, so that a spec whose primary path is `/agents/health` needs the key.
+  if (path === '/agents/health') {
+    const key = request.headers['x-api-key'];
+    if (key && key === program.env.SUPERVAIZER_API_KEY) send(200, { status: 'ok' });
+    else send(401, { error: 'bad api key' });
+    return;
+  }
   if (path === program.healthPath) {
     if (program.behaviour.readyAfterMs && Date.now() - program.startedAt < program.behaviour.readyAfterMs) {
       send(503, { status: 'starting' });
@@ -62,12 +69,6 @@ export function serveRevision(
     }
     response.writeHead(200, { 'content-type': 'text/plain' });
     response.end(value);
-    return;
-  }
-  if (path === '/agents/health') {
-    const key = request.headers['x-api-key'];
-    if (key && key === program.env.SUPERVAIZER_API_KEY) send(200, { status: 'ok' });
-    else send(401, { error: 'bad api key' });
     return;
   }
   send(404, { error: 'not found' });

@@ -1,0 +1,31 @@
+/**
+ * A whole `node deploy.ts` process, as examples/hello-agent/deploy.ts is, for the bench's target:
+ *
+ *   node bench/deploy-process.ts '<BerthBenchTarget as JSON>'
+ *
+ * Prints the result's status. The bench times the whole process of an unchanged redeploy (`noop`).
+ */
+import { createRequire } from 'node:module';
+import { createDeployer, fileStateStore } from '@berth/core';
+import { dockerImageBuilder } from '@berth/core/docker';
+import { localDocker } from '@berth/provider-ssh';
+import { type BerthBenchTarget, benchSpec } from './berth-deploy.ts';
+
+const target = JSON.parse(process.argv[2] ?? '{}') as BerthBenchTarget;
+const deployer = createDeployer({
+  provider: localDocker({
+    registry: target.registry,
+    hostPort: target.hostPort,
+    secretsDir: target.secretsDir,
+  }),
+  imageBuilder: dockerImageBuilder(),
+  state: fileStateStore({ dir: target.stateDir }),
+});
+const result = await deployer.up(benchSpec(target));
+// Second line: the heavy modules this process loaded (dockerode brings docker-modem, ssh2 and gRPC).
+const loaded = Object.keys(createRequire(import.meta.url).cache);
+const heavy = ['dockerode', 'ssh2', '@grpc', 'protobufjs', 'zod'].filter((name) =>
+  loaded.some((path) => path.includes(`/node_modules/${name}/`)),
+);
+console.log(`${result.status}\n${heavy.join(',') || '-'}`);
+process.exitCode = result.status === 'succeeded' || result.status === 'noop' ? 0 : 1;
