@@ -29,7 +29,8 @@ export async function buildProvider(
   context: BuildContext,
 ): Promise<Provider> {
   const target = targetConfig(config, name);
-  if ('provider' in target) return target.provider;
+  if (target.provider) return target.provider;
+  const kind = target.kind ?? 'local-docker';
   const path = `targets.${name}.options`;
   const { value, issues } = await resolveReferences(target.options, {
     path,
@@ -39,7 +40,7 @@ export async function buildProvider(
   });
   if (issues.length > 0) throw configError(context.file, issues);
   try {
-    return await targetKinds[target.kind].create(value as Record<string, unknown>);
+    return await targetKinds[kind].create(value as Record<string, unknown>);
   } catch (error) {
     if (BerthError.isInstance(error) && error.code === 'PROVIDER_OPTIONS_INVALID') {
       const found =
@@ -50,7 +51,7 @@ export async function buildProvider(
           ? found.map((issue) => ({
               path: `targets.${name}.${issue.path.startsWith('options') ? issue.path : `options.${issue.path}`}`,
               message: issue.message,
-              hint: `${issue.hint} (${targetKinds[target.kind].docs})`,
+              hint: `${issue.hint} (${targetKinds[kind].docs})`,
             }))
           : [{ path, message: error.message, hint: error.hint }],
       );

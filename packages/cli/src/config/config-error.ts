@@ -31,6 +31,11 @@ export function isConfigError(error: unknown): error is BerthError {
 const secretHint =
   'Give { fromEnv: "NAME" }, { fromFile: "path" } or { generate: "api-key" | "rsa-private-key" }: a config file holds no secret values.';
 
+/** A required field that is absent (zod reports it as a type error against `undefined`). */
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+}
+
 /** The fix for one schema issue, from its code and where it is. */
 export function hintForIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String);
@@ -46,23 +51,33 @@ export function hintForIssue(issue: z.core.$ZodIssue): string {
     return `Use one of ${values}.`;
   }
   if (issue.code === 'invalid_type') {
-    if (issue.input === undefined) return `Add the required field "${last}" (see ${CONFIG_DOCS}).`;
+    if (isMissing(issue)) return `Add the required field "${last}" (see ${CONFIG_DOCS}).`;
     return `Give ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`} for "${last}".`;
   }
   if (issue.code === 'invalid_union' && last === 'image')
     return 'Give { build: { context: "./app" } } or { ref: "registry/repo:tag" }.';
-  if (issue.code === 'invalid_union' && path.at(-2) === 'targets')
-    return 'Give { kind: "local-docker" | "ssh-host" | "cloud-run", options: {…} }, or in berth.config.ts { provider: localDocker() }.';
+  const custom = issue.code === 'custom' ? (issue.params as { hint?: string } | undefined)?.hint : undefined;
+  if (custom) return custom;
   return `Fix "${path.join('.') || 'the file'}": ${issue.message} (see ${CONFIG_DOCS}).`;
 }
 
+/** The value at `path` in the raw config (zod does not report inputs). */
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let current = raw;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
 /** Turn schema issues into validation issues with the field path and the fix. */
-export function toConfigIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
+export function toConfigIssues(error: z.ZodError, raw?: unknown, prefix = ''): ValidationIssue[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     let message = issue.message;
     if (issue.code === 'invalid_value' && path.endsWith('.kind')) {
-      const given = String((issue as { input?: unknown }).input ?? '');
+      const given = String(valueAt(raw, issue.path) ?? '');
       const planned = plannedTargetKinds[given];
       if (planned) message = `"${given}" is planned (${planned}) but not available in this version`;
       else message = `"${given}" is not a known kind`;

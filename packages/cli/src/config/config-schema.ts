@@ -105,11 +105,12 @@ const hookObject = z.custom<Hook>(
 );
 
 /** A deploy target: a kind from the registry with its options, or (berth.config.ts) a provider object. */
-export const targetSchema = z.union([
-  z.strictObject({
+export const targetSchema = z
+  .strictObject({
     /** One of the target kinds (docs/cli.md#target-kinds). */
     kind: z
       .enum(targetKindNames)
+      .optional()
       .describe(`Target kind: ${targetKindNames.map((name) => `\`${name}\``).join(', ')}.`),
     /** The provider's options; credentials only as `{ fromEnv }` / `{ fromFile }`. */
     options: elsewhere(
@@ -120,14 +121,24 @@ export const targetSchema = z.union([
           "The provider factory's options (docs/providers/); credentials only as `{ fromEnv }` / `{ fromFile }`.",
         ),
     ),
-  }),
-  z.strictObject({
     /** A provider object, e.g. `localDocker({ hostPort: 8080 })` or a third-party provider. */
-    provider: providerObject.describe(
-      'berth.config.ts only: a provider object, e.g. `localDocker()` or a plugin.',
-    ),
-  }),
-]);
+    provider: providerObject
+      .optional()
+      .describe(
+        'berth.config.ts only, instead of `kind`: a provider object, e.g. `localDocker()` or a plugin.',
+      ),
+  })
+  .superRefine((target, context) => {
+    if ((target.kind === undefined) === (target.provider === undefined))
+      context.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: 'give exactly one of kind or provider',
+        params: {
+          hint: `Give kind (${targetKindNames.join(', ')}) with options, or in berth.config.ts provider: localDocker().`,
+        },
+      });
+  });
 
 /** What an environment changes in a service. */
 export const environmentOverrideSchema = z.strictObject({

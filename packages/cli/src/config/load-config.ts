@@ -102,7 +102,7 @@ export async function readConfigFile(file: string, selfModule?: string): Promise
 /** Validate raw config content. Pure. */
 export function validateConfig(file: string, raw: unknown): BerthConfig {
   const result = berthConfigSchema.safeParse(raw);
-  if (!result.success) throw configError(file, toConfigIssues(result.error));
+  if (!result.success) throw configError(file, toConfigIssues(result.error, raw));
   const config = result.data;
   const issues = [...dependencyIssues(config)];
   const targets = new Set([...Object.keys(config.targets), 'local']);
@@ -121,7 +121,7 @@ export function validateConfig(file: string, raw: unknown): BerthConfig {
       checkTarget(override.target, `services.${key}.environments.${environment}.target`);
   }
   for (const [name, target] of Object.entries(config.targets))
-    if ('options' in target) issues.push(...literalCredentials(target.options, `targets.${name}.options`));
+    if (!target.provider) issues.push(...literalCredentials(target.options, `targets.${name}.options`));
   issues.push(...literalCredentials(config.state.options, 'state.options'));
   if (issues.length > 0) throw configError(file, issues);
   return config;
