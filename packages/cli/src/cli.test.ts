@@ -14,8 +14,17 @@ async function berth(args: string[], options: { confirm?: (question: string) => 
   let stderr = '';
   const code = await runCli(args, {
     io: {
-      stdout: { write: (text: string) => (stdout += text), isTTY: false },
-      stderr: { write: (text: string) => (stderr += text) },
+      stdout: {
+        write: (text: string) => {
+          stdout += text;
+        },
+        isTTY: false,
+      },
+      stderr: {
+        write: (text: string) => {
+          stderr += text;
+        },
+      },
       env: { PATH: process.env.PATH ?? '' },
       cwd: dir,
       ...(options.confirm ? { confirm: options.confirm } : {}),
@@ -194,7 +203,10 @@ describe('berth clean', () => {
     expect(refused.stderr).toContain('--yes');
     const questions: string[] = [];
     const declined = await berth(['clean'], {
-      confirm: async (question) => (questions.push(question), false),
+      confirm: async (question) => {
+        questions.push(question);
+        return false;
+      },
     });
     expect(declined.code).toBe(0);
     expect(questions).toEqual(['Remove it? [y/N] ']);

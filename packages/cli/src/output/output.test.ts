@@ -78,7 +78,11 @@ describe('reporter', () => {
     redactor.add('s3cr3t-token-value');
     const reporter = createReporter({
       io: {
-        stdout: { write: (text: string) => (stdout += text) },
+        stdout: {
+          write: (text: string) => {
+            stdout += text;
+          },
+        },
         stderr: { write: () => {} },
         env: {},
         cwd: '/',
@@ -112,7 +116,11 @@ describe('reporter', () => {
     let stdout = '';
     const reporter = createReporter({
       io: {
-        stdout: { write: (text: string) => (stdout += text) },
+        stdout: {
+          write: (text: string) => {
+            stdout += text;
+          },
+        },
         stderr: { write: () => {} },
         env: {},
         cwd: '/',
