@@ -68,7 +68,13 @@ export async function openSession(
   environment: CommandEnvironment,
   options: GlobalOptions,
   command: string,
-  extra: { local?: boolean; writeLog?: boolean; environment?: string } = {},
+  extra: {
+    local?: boolean;
+    writeLog?: boolean;
+    environment?: string;
+    /** Read-only commands print their own objects: the engine's events go to the log file only. */
+    eventsToLogOnly?: boolean;
+  } = {},
 ): Promise<Session> {
   const { io } = environment;
   const loaded = await loadConfig({
@@ -155,7 +161,7 @@ export async function openSession(
       return createDeployer({
         provider,
         state: await state(),
-        onEvent: (event) => reporter.event(event),
+        onEvent: (event) => (extra.eventsToLogOnly ? log?.write({ event }) : reporter.event(event)),
         hooks: service.hooks,
         // A provider with its own builder (a remote engine) builds there; the deployer's would win.
         ...(provider.imageBuilder ? {} : { imageBuilder: dockerImageBuilder() }),

@@ -49,7 +49,7 @@ async function secretChecks(
 }
 
 export async function doctor(environment: CommandEnvironment, options: GlobalOptions): Promise<ExitCode> {
-  const session = await openSession(environment, options, 'doctor');
+  const session = await openSession(environment, options, 'doctor', { eventsToLogOnly: true });
   const print = (text: string) => environment.io.stdout.write(`${session.redactor.text(text)}\n`);
   const colors = palette(session.mode.color);
   const context: ProviderContext = {
