@@ -12,13 +12,9 @@ const controller = new AbortController();
 let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts += 1;
-  if (interrupts === 1 && signal === 'SIGINT') {
-    process.stderr.write('\nberth: stopping at the next safe point (Ctrl-C again to force)…\n');
-    controller.abort(new Error('interrupted'));
-    return;
-  }
   if (interrupts === 1) {
-    controller.abort(new Error(`received ${signal}`));
+    // The run's reporter says so (above the live view); the engine stops at its next safe point.
+    controller.abort(new Error(signal === 'SIGINT' ? 'interrupted' : `received ${signal}`));
     return;
   }
   process.stderr.write('\nberth: forced exit; run `berth status` and `berth up` to converge\n');

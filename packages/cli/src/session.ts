@@ -14,6 +14,7 @@ import {
 import { dockerImageBuilder } from '@berth/core/docker';
 import { buildProvider, buildStateStore } from './config/build-target.js';
 import { configError } from './config/config-error.js';
+import { contextsSendingDeploymentDir, deploymentDirWarning } from './config/context-check.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';
 import { type ResolvedService, resolveService } from './config/resolve-service.js';
 import { createReporter, type Reporter } from './output/reporter.js';
@@ -74,6 +75,8 @@ export async function openSession(
     environment?: string;
     /** Read-only commands print their own objects: the engine's events go to the log file only. */
     eventsToLogOnly?: boolean;
+    /** Warn about build contexts that include `.deployment/` (up, plan, local). */
+    checkContexts?: boolean;
   } = {},
 ): Promise<Session> {
   const { io } = environment;
@@ -121,6 +124,12 @@ export async function openSession(
     config: file,
   });
   const reporter = createReporter({ io, mode, redactor, verbose: options.verbose, ...(log ? { log } : {}) });
+  // Through the reporter, so that the live view prints it above itself instead of drawing over it.
+  environment.signal.addEventListener(
+    'abort',
+    () => reporter.info('berth: stopping at the next safe point (Ctrl-C again to force)…'),
+    { once: true },
+  );
   const context = { file, dir, env: io.env, onSecret: (value: string) => redactor.add(value) };
   const providers = new Map<string, Promise<Provider>>();
   let store: Promise<StateStore> | undefined;
@@ -144,6 +153,9 @@ export async function openSession(
     reporter.close();
     throw error;
   }
+  if (extra.checkContexts)
+    for (const service of await contextsSendingDeploymentDir(services, dir))
+      reporter.info(deploymentDirWarning(service));
   return {
     loaded,
     environment: env,

@@ -11,7 +11,10 @@ async function eachService(
   command: string,
   body: (session: Session, print: (text: string) => void) => Promise<ExitCode>,
 ): Promise<ExitCode> {
-  const session = await openSession(environment, options, command, { eventsToLogOnly: true });
+  const session = await openSession(environment, options, command, {
+    eventsToLogOnly: true,
+    checkContexts: command === 'plan',
+  });
   const print = (text: string) => environment.io.stdout.write(`${session.redactor.text(text)}\n`);
   try {
     return await body(session, print);

@@ -6,7 +6,27 @@
 import type { BerthEvent, Redactor } from '@berth/core';
 import { type ServiceLine, summaryLines } from './format-result.js';
 import type { RunLog } from './run-log.js';
-import { formatDuration, type Io, type OutputMode, palette, progressBar } from './terminal.js';
+import { ANSI_PATTERN, formatDuration, type Io, type OutputMode, palette, progressBar } from './terminal.js';
+
+/** Visible width of a line (escape sequences take no room). */
+function visibleLength(text: string): number {
+  return text.replace(ANSI_PATTERN, '').length;
+}
+
+/** Pack items into lines of at most `width` visible characters, each starting with `indent`. */
+function packLine(items: string[], indent: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const item of items) {
+    const next = current ? `${current}  ${item}` : `${indent}${item}`;
+    if (current && visibleLength(next) > width) {
+      lines.push(current);
+      current = `${indent}${item}`;
+    } else current = next;
+  }
+  if (current) lines.push(current);
+  return lines;
+}
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -89,7 +109,7 @@ export function createReporter(options: {
           (phase) =>
             `${phase.status === 'failed' ? colors.red('✗') : colors.green('✓')} ${phase.phase} ${colors.dim(formatDuration(phase.durationMs))}${phase.detail ? ` ${colors.dim(`(${phase.detail})`)}` : ''}`,
         );
-      if (done.length > 0) lines.push(`    ${done.join('  ')}`);
+      lines.push(...packLine(done, '    ', (io.stdout.columns ?? 120) - 1));
     }
     return lines;
   };
@@ -99,8 +119,7 @@ export function createReporter(options: {
     frame += 1;
     const lines = render(final);
     let text = drawnLines > 0 ? `\u001b[${drawnLines}A\u001b[0J` : '';
-    const width = io.stdout.columns ?? 120;
-    text += lines.map((line) => line.slice(0, Math.max(40, width + 40))).join('\n');
+    text += lines.join('\n');
     io.stdout.write(redactor.text(`${text}\n`));
     drawnLines = lines.length;
   };
