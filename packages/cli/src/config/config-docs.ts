@@ -4,6 +4,8 @@
  */
 import type { z } from 'zod';
 import { berthConfigSchema, documentedElsewhere } from './config-schema.js';
+import { stateKinds } from './state-kinds.js';
+import { plannedTargetKinds, targetKinds } from './target-kinds.js';
 
 /** One row of the reference. */
 export interface ConfigField {
@@ -66,7 +68,15 @@ function typeName(schema: z.ZodType): string {
         .map((value) => `\`${value}\``)
         .join(' | ');
     case 'union':
-      return (def.options ?? []).map((option) => typeName(unwrap(option).inner)).join(' | ');
+      return (def.options ?? [])
+        .map((option) => {
+          const inner = unwrap(option).inner;
+          const shape = defOf(inner).shape;
+          return defOf(inner).type === 'object' && shape
+            ? `{ ${Object.keys(shape).join(', ')} }`
+            : typeName(inner);
+        })
+        .join(' | ');
     case 'custom':
       return 'object (code)';
     default:
@@ -126,4 +136,50 @@ export function configReferenceMarkdown(): string {
       `| \`${field.path}\`${field.required ? ' (required)' : ''} | ${escapeCell(field.type)} | ${field.default ? `\`${escapeCell(field.default)}\`` : ''} | ${escapeCell(field.description ?? '')} |`,
     );
   return lines.join('\n');
+}
+
+/** The target-kind and state-kind registries as Markdown tables. */
+export function kindsMarkdown(): string {
+  const targets = Object.entries(targetKinds).map(
+    ([name, kind]) =>
+      `| \`${name}\` | \`${kind.package}\` | \`${kind.factory}\` | ${kind.description} | [${kind.docs.split('/').pop()}](${kind.docs.replace(/^docs\//, '')}) |`,
+  );
+  const planned = Object.entries(plannedTargetKinds).map(
+    ([name, what]) => `| \`${name}\` | planned | | ${what} | |`,
+  );
+  const states = Object.entries(stateKinds).map(
+    ([name, kind]) => `| \`${name}\` | \`${kind.package}\` | ${kind.description} |`,
+  );
+  return [
+    '### Target kinds',
+    '',
+    '| `kind` | Package | Factory | Deploys to | Docs |',
+    '| --- | --- | --- | --- | --- |',
+    ...targets,
+    ...planned,
+    '',
+    '### State-store kinds',
+    '',
+    '| `kind` | Package | Keeps state in |',
+    '| --- | --- | --- |',
+    ...states,
+  ].join('\n');
+}
+
+/** Markers of the generated part of docs/cli.md. */
+export const GENERATED_START =
+  '<!-- generated from the config schema: pnpm --filter @berth/cli run write-docs -->';
+export const GENERATED_END = '<!-- end of generated part -->';
+
+/** The generated part of docs/cli.md, markers included. */
+export function generatedDocs(): string {
+  return `${GENERATED_START}\n\n${kindsMarkdown()}\n\n### Fields\n\n${configReferenceMarkdown()}\n\n${GENERATED_END}`;
+}
+
+/** `markdown` with its generated part replaced by the current one. */
+export function withGeneratedDocs(markdown: string): string {
+  const start = markdown.indexOf(GENERATED_START);
+  const end = markdown.indexOf(GENERATED_END);
+  if (start < 0 || end < start) throw new Error('docs/cli.md has no generated part markers');
+  return markdown.slice(0, start) + generatedDocs() + markdown.slice(end + GENERATED_END.length);
 }

@@ -138,52 +138,61 @@ export const targetSchema = z
           hint: `Give kind (${targetKindNames.join(', ')}) with options, or in berth.config.ts provider: localDocker().`,
         },
       });
-  });
+  })
+  .describe('A deploy target: `{ kind, options }`, or `{ provider }` in berth.config.ts.');
 
 /** What an environment changes in a service. */
-export const environmentOverrideSchema = z.strictObject({
-  /** Deploy this environment to another target. */
-  target: z.string().min(1).optional().describe('Name of the target this environment deploys to.'),
-  /** Replaces fields of the service's `resources`. */
-  resources: elsewhere(resourcesSchema.optional().describe("Fields replacing the service's `resources`.")),
-  /** Merged over the service's `env`. */
-  env: z.record(envVarName, z.string()).optional().describe("Merged over the service's `env`."),
-  /** Merged over the service's `secrets`. */
-  secrets: z
-    .record(envVarName, configSecretSchema)
-    .optional()
-    .describe("Merged over the service's `secrets`."),
-  /** Replaces the service's `public`. */
-  public: z.boolean().optional().describe("Replaces the service's `public`."),
-  /** Replaces the service's `rollback`. */
-  rollback: z.enum(['auto', 'never']).optional().describe("Replaces the service's `rollback`."),
-});
+export const environmentOverrideSchema = z
+  .strictObject({
+    /** Deploy this environment to another target. */
+    target: z.string().min(1).optional().describe('Name of the target this environment deploys to.'),
+    /** Replaces fields of the service's `resources`. */
+    resources: elsewhere(resourcesSchema.optional().describe("Fields replacing the service's `resources`.")),
+    /** Merged over the service's `env`. */
+    env: z.record(envVarName, z.string()).optional().describe("Merged over the service's `env`."),
+    /** Merged over the service's `secrets`. */
+    secrets: z
+      .record(envVarName, configSecretSchema)
+      .optional()
+      .describe("Merged over the service's `secrets`."),
+    /** Replaces the service's `public`. */
+    public: z.boolean().optional().describe("Replaces the service's `public`."),
+    /** Replaces the service's `rollback`. */
+    rollback: z.enum(['auto', 'never']).optional().describe("Replaces the service's `rollback`."),
+  })
+  .describe('What this environment changes in the service.');
 
 /** One service of the config. */
-export const serviceSchema = z.strictObject({
-  /** Name of a target in `targets`; default `defaults.target`. */
-  target: z.string().min(1).optional().describe('Name of a target in `targets`. Default: `defaults.target`.'),
-  /** Services deployed (and verified) before this one. */
-  dependsOn: z
-    .array(z.string().min(1))
-    .default([])
-    .describe('Services deployed before this one; a failed dependency stops this one.'),
-  /** The service spec. */
-  spec: configSpecSchema,
-  /** Per-environment overrides, e.g. `{ prod: { resources: { memory: '1Gi' }, env: { LOG: 'warn' } } }`. */
-  environments: z
-    .record(
-      z.string().regex(dnsLabel, { message: 'must be a lowercase environment label such as prod' }),
-      environmentOverrideSchema,
-    )
-    .default({})
-    .describe('Per-environment overrides, keyed by environment (`prod`, `staging`…).'),
-  /** berth.config.ts only: hooks run before or after phases of this service. */
-  hooks: z
-    .array(hookObject)
-    .default([])
-    .describe('berth.config.ts only: hooks (`{ name, before?, after?, run }`) of this service.'),
-});
+export const serviceSchema = z
+  .strictObject({
+    /** Name of a target in `targets`; default `defaults.target`. */
+    target: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Name of a target in `targets`. Default: `defaults.target`.'),
+    /** Services deployed (and verified) before this one. */
+    dependsOn: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Services deployed before this one; a failed dependency stops this one.'),
+    /** The service spec. */
+    spec: configSpecSchema,
+    /** Per-environment overrides, e.g. `{ prod: { resources: { memory: '1Gi' }, env: { LOG: 'warn' } } }`. */
+    environments: z
+      .record(
+        z.string().regex(dnsLabel, { message: 'must be a lowercase environment label such as prod' }),
+        environmentOverrideSchema,
+      )
+      .default({})
+      .describe('Per-environment overrides, keyed by environment (`prod`, `staging`…).'),
+    /** berth.config.ts only: hooks run before or after phases of this service. */
+    hooks: z
+      .array(hookObject)
+      .default([])
+      .describe('berth.config.ts only: hooks (`{ name, before?, after?, run }`) of this service.'),
+  })
+  .describe('One service: its spec, target, dependencies and per-environment overrides.');
 
 /** Where state and history are kept. */
 export const stateSchema = z.strictObject({
