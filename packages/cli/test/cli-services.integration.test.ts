@@ -3,7 +3,7 @@
  * stops the dependents of a failed service, and `down` removes dependents first. JSON config,
  * `--json` output parsed line by line.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
@@ -60,8 +60,13 @@ const berth = (args: string[]) => runBerth(args, { cwd: project.path });
 const eventsOf = (lines: Record<string, unknown>[], service: string) =>
   lines.flatMap((line, index) => (line.service === service && line.type !== 'result' ? [index] : []));
 
+const single = await temporaryFolder('berth-cli-local');
+const localPort = await freePort();
+const localName = `${prefix}-solo`;
+
 afterAll(async () => {
-  await removeServices(docker, keys.map(deployed));
+  await removeServices(docker, [...keys.map(deployed), `${localName}-local`]);
+  await single.remove();
   await project.remove();
   await secrets.remove();
 });
@@ -132,5 +137,52 @@ describe('berth with several services', () => {
     expect(Math.min(...eventsOf(lines, deployed('api')))).toBeGreaterThan(
       Math.max(...eventsOf(lines, deployed('web'))),
     );
+  });
+
+  it('local deploys on the local engine and prints the URL, the masked key, the docs link and how to stop', async () => {
+    await writeFile(
+      join(single.path, 'berth.config.yaml'),
+      [
+        'targets:',
+        `  local: { kind: local-docker, options: { stopTimeoutSeconds: 1, secretsDir: ${JSON.stringify(secrets.path)} } }`,
+        'services:',
+        '  solo:',
+        '    spec:',
+        `      name: ${localName}`,
+        `      image: { ref: ${JSON.stringify(env.images.healthService)} }`,
+        `      port: ${localPort}`,
+        `      env: { PORT: "${localPort}" }`,
+        '      secrets: { SUPERVAIZER_API_KEY: { generate: api-key } }',
+        '',
+      ].join('\n'),
+    );
+    const result = await runBerth(['local'], { cwd: single.path });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain(`${localName}-local is running at http://127.0.0.1:${localPort}`);
+    expect(result.stdout).toContain(`docs:   http://127.0.0.1:${localPort}/docs`);
+    expect(result.stdout).toMatch(/key SUPERVAIZER_API_KEY = .{4}…\(\d+ chars\)/);
+    expect(result.stdout).toContain('Stop with: berth down --local --env local');
+    const stop = await runBerth(['down', '--local', '--env', 'local'], { cwd: single.path });
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stdout).toMatch(new RegExp(`✓ ${localName}-local\\s+destroyed`));
+  });
+
+  it('doctor checks every target and secret source, each failure with its hint', async () => {
+    const passing = await berth(['doctor']);
+    expect(passing.code, passing.stdout).toBe(0);
+    expect(passing.stdout).toMatch(/✓ target local \(local-docker\): /);
+    expect(passing.stdout).toContain('All checks passed.');
+    const broken = JSON.parse(await readFile(join(project.path, 'berth.config.json'), 'utf8'));
+    broken.services.api.spec.secrets = { TOKEN: { fromEnv: 'BERTH_TEST_UNSET_TOKEN' } };
+    await writeFile(join(project.path, 'berth.config.json'), JSON.stringify(broken));
+    const failing = await berth(['doctor', '--json']);
+    expect(failing.code).toBe(1);
+    const checks = jsonLines(failing.stdout);
+    expect(checks.find((check) => check.name === 'secret TOKEN')).toMatchObject({
+      type: 'check',
+      ok: false,
+      message: 'BERTH_TEST_UNSET_TOKEN is not set',
+      hint: "Set BERTH_TEST_UNSET_TOKEN in berth's environment.",
+    });
   });
 });
