@@ -42,6 +42,34 @@ describe('loadConfig', () => {
     expect(resolved.service).toBe('api-prod');
   });
 
+  it('takes hooks and provider objects from berth.config.ts; hooks of the file run for every service', async () => {
+    await writeFile(
+      join(dir, 'berth.config.ts'),
+      `import { defineConfig } from '@berth/cli';
+const mine = { specificationVersion: 'v1', name: 'mine', observe: async () => undefined, apply: async () => ({}), destroy: async () => ({ removed: [] }) };
+export default defineConfig({
+  targets: { mine: { provider: mine as never } },
+  hooks: [{ name: 'audit', after: 'verify', run: () => {} }],
+  services: { api: { target: 'mine', spec: { image: { ref: 'nginx:1' } }, hooks: [{ name: 'warm', after: 'verify', run: () => {} }] } },
+});
+`,
+    );
+    const loaded = await loadConfig({ cwd: dir, selfModule });
+    expect(loaded.config.targets.mine?.provider?.name).toBe('mine');
+    const resolved = resolveService(loaded.config, 'api', 'dev', loaded.dir);
+    expect(resolved.hooks.map((hook) => hook.name)).toEqual(['audit', 'warm']);
+    expect(resolved.targetName).toBe('mine');
+  });
+
+  it('rejects a hook without run, naming the field', async () => {
+    await writeFile(
+      join(dir, 'berth.config.ts'),
+      "export default { services: { api: { spec: { image: { ref: 'nginx:1' } }, hooks: [{ name: 'x' }] } } };\n",
+    );
+    const error = (await loadConfig({ cwd: dir, selfModule }).catch((caught: Error) => caught)) as Error;
+    expect(error.message).toContain('services.api.hooks.0: must be a hook object');
+  });
+
   it('reads JSON and YAML, JSON first', async () => {
     await writeFile(
       join(dir, 'berth.config.yaml'),
