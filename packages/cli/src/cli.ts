@@ -4,11 +4,7 @@
  */
 import { BerthError } from '@berth/core';
 import { Command, CommanderError, Option } from 'commander';
-import { clean } from './commands/clean.js';
-import { down, local, promote, rollback, up } from './commands/deploy-commands.js';
-import { doctor } from './commands/doctor.js';
-import { init } from './commands/init.js';
-import { history, plan, status } from './commands/read-commands.js';
+import type { InitOptions } from './commands/init.js';
 import { isConfigError } from './config/config-error.js';
 import { EXIT, type ExitCode } from './run/exit-codes.js';
 import type { CommandEnvironment, GlobalOptions } from './session.js';
@@ -26,6 +22,35 @@ function positiveInteger(value: string): number {
     throw new CommanderError(2, 'berth.invalidArgument', `must be a whole number ≥ 1, got "${value}"`);
   return parsed;
 }
+
+// Commands load on use: `berth --help` and usage errors never load the engine, Docker client or a cloud SDK.
+const deployCommands = () => import('./commands/deploy-commands.js');
+const readCommands = () => import('./commands/read-commands.js');
+type Options = GlobalOptions & Record<string, unknown>;
+const init = async (environment: CommandEnvironment, options: InitOptions) =>
+  (await import('./commands/init.js')).init(environment, options);
+const clean = async (
+  environment: CommandEnvironment,
+  options: { yes: boolean; json: boolean; config?: string },
+) => (await import('./commands/clean.js')).clean(environment, options);
+const doctor = async (environment: CommandEnvironment, options: GlobalOptions) =>
+  (await import('./commands/doctor.js')).doctor(environment, options);
+const up = async (environment: CommandEnvironment, options: GlobalOptions) =>
+  (await deployCommands()).up(environment, options);
+const local = async (environment: CommandEnvironment, options: GlobalOptions) =>
+  (await deployCommands()).local(environment, options);
+const down = async (environment: CommandEnvironment, options: Options) =>
+  (await deployCommands()).down(environment, options);
+const rollback = async (environment: CommandEnvironment, options: Options) =>
+  (await deployCommands()).rollback(environment, options);
+const promote = async (environment: CommandEnvironment, options: Options) =>
+  (await deployCommands()).promote(environment, options);
+const plan = async (environment: CommandEnvironment, options: GlobalOptions) =>
+  (await readCommands()).plan(environment, options);
+const status = async (environment: CommandEnvironment, options: GlobalOptions) =>
+  (await readCommands()).status(environment, options);
+const history = async (environment: CommandEnvironment, options: GlobalOptions) =>
+  (await readCommands()).history(environment, options);
 
 /** Add the flags every service command takes. */
 function common(command: Command): Command {
