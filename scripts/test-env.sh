@@ -83,7 +83,8 @@ IMAGE_SYSTEMD_HOST=berth/systemd-host:bookworm
 ALL_SECTIONS=(docker registry images sshd systemd-host)
 ENV_SECTIONS=(docker registry images sshd systemdHost)
 
-# Packages each section needs. jq (env file) and curl (readiness checks) are always installed.
+# Packages each section needs. jq (env file), curl (readiness checks) and tmux (the CLI's terminal
+# tests, packages/cli/test) are always installed.
 section_packages() {
   case "$1" in
     docker) echo docker.io ;;
@@ -1287,7 +1288,7 @@ main() {
     return 0
   fi
 
-  local packages=(curl jq) more
+  local packages=(curl jq tmux) more
   for section in "${selected[@]}"; do
     read -r -a more <<<"$(section_packages "$section")"
     packages+=("${more[@]}")

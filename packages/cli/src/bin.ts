@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * The `berth` executable: real streams, Ctrl-C through the run's AbortSignal (a second one
+ * forces), a yes/no prompt on a terminal, and the exit code.
+ */
+import { createInterface } from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './cli.js';
+import { EXIT } from './run/exit-codes.js';
+
+const controller = new AbortController();
+let interrupts = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  interrupts += 1;
+  if (interrupts === 1) {
+    // The run's reporter says so (above the live view); the engine stops at its next safe point.
+    controller.abort(new Error(signal === 'SIGINT' ? 'interrupted' : `received ${signal}`));
+    return;
+  }
+  process.stderr.write('\nberth: forced exit; run `berth status` and `berth up` to converge\n');
+  process.exit(EXIT.interrupted);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+// berth.config.ts imports `defineConfig` from @berth/cli: it resolves to this copy of the CLI.
+const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const selfModule = fileURLToPath(new URL(`./define-config${extension}`, import.meta.url));
+
+const code = await runCli(process.argv.slice(2), {
+  io: {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    ...(process.stdin.isTTY
+      ? {
+          confirm: async (question: string) => {
+            const prompt = createInterface({ input: process.stdin, output: process.stderr });
+            try {
+              return /^y(es)?$/i.test((await prompt.question(question)).trim());
+            } finally {
+              prompt.close();
+            }
+          },
+        }
+      : {}),
+  },
+  signal: controller.signal,
+  selfModule,
+});
+// Open handles (Docker sockets, SSH connections) must not keep a finished run alive.
+process.exit(code);

@@ -1,0 +1,66 @@
+/**
+ * Run `berth` as a child process, the way a user or CI job does: the real executable (`src/bin.ts`
+ * through tsx, so no build is needed), its own working directory and environment.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** The executable's source. */
+export const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+/** tsx's loader, by absolute path (the child's working directory has no node_modules). */
+export const TSX_LOADER = fileURLToPath(import.meta.resolve('tsx'));
+
+/** The command line that starts berth, for shells (tmux). */
+export function berthCommandLine(): string {
+  return `TSX_TSCONFIG_PATH=${repoRoot}tsconfig.json ${process.execPath} --import ${TSX_LOADER} ${BIN}`;
+}
+
+export interface BerthRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `berth args…` in `cwd`; resolves when it exits. */
+export function runBerth(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<BerthRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, BIN, ...args], {
+      cwd: options.cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        TSX_TSCONFIG_PATH: `${repoRoot}tsconfig.json`,
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Every line of `--json` stdout, parsed; throws on a line that is not JSON. */
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line, index) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new Error(`stdout line ${index + 1} is not JSON: ${line}`);
+      }
+    });
+}
