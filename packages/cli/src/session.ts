@@ -14,7 +14,6 @@ import {
 import { dockerImageBuilder } from '@berth/core/docker';
 import { buildProvider, buildStateStore } from './config/build-target.js';
 import { configError } from './config/config-error.js';
-import { contextsSendingDeploymentDir, deploymentDirWarning } from './config/context-check.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';
 import { type ResolvedService, resolveService } from './config/resolve-service.js';
 import { createReporter, type Reporter } from './output/reporter.js';
@@ -75,8 +74,6 @@ export async function openSession(
     environment?: string;
     /** Read-only commands print their own objects: the engine's events go to the log file only. */
     eventsToLogOnly?: boolean;
-    /** Warn about build contexts that include `.deployment/` (up, plan, local). */
-    checkContexts?: boolean;
   } = {},
 ): Promise<Session> {
   const { io } = environment;
@@ -153,9 +150,6 @@ export async function openSession(
     reporter.close();
     throw error;
   }
-  if (extra.checkContexts)
-    for (const service of await contextsSendingDeploymentDir(services, dir))
-      reporter.info(deploymentDirWarning(service));
   return {
     loaded,
     environment: env,

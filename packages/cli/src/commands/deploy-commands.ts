@@ -34,15 +34,10 @@ async function withSession(
 
 /** `berth up`: deploy the selected services in dependency order. */
 export function up(environment: CommandEnvironment, options: GlobalOptions): Promise<ExitCode> {
-  return withSession(
-    environment,
-    options,
-    'up',
-    (session) =>
-      runEach(session, environment, async (service) =>
-        (await session.deployerFor(service)).up(service.spec, runOptions(session, environment)),
-      ),
-    { checkContexts: true },
+  return withSession(environment, options, 'up', (session) =>
+    runEach(session, environment, async (service) =>
+      (await session.deployerFor(service)).up(service.spec, runOptions(session, environment)),
+    ),
   );
 }
 
@@ -75,7 +70,7 @@ export function local(environment: CommandEnvironment, options: GlobalOptions): 
       if (results.length > 0) say(`\nStop with: berth down --local --env ${session.environment}`);
       return code;
     },
-    { local: true, checkContexts: true },
+    { local: true },
   );
 }
 

@@ -2,7 +2,6 @@
 import { access } from 'node:fs/promises';
 import { type PreflightCheck, type ProviderContext, systemClock, validateSpec } from '@berth/core';
 import { dockerImageBuilder } from '@berth/core/docker';
-import { contextsSendingDeploymentDir } from '../config/context-check.js';
 import { palette } from '../output/terminal.js';
 import { EXIT, type ExitCode } from '../run/exit-codes.js';
 import { type CommandEnvironment, type GlobalOptions, openSession } from '../session.js';
@@ -110,14 +109,6 @@ export async function doctor(environment: CommandEnvironment, options: GlobalOpt
         });
       }
     }
-    for (const service of await contextsSendingDeploymentDir(session.services, session.loaded.dir))
-      checks.push({
-        subject: service.service,
-        name: 'build context',
-        ok: false,
-        message: 'includes .deployment/ (state and run logs): every run changes the image',
-        hint: 'Add ".deployment" to the .dockerignore of the build context.',
-      });
     if (builds) {
       const builder = dockerImageBuilder();
       for (const check of (await builder.preflight?.(context)) ?? [])

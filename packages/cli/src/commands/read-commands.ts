@@ -13,7 +13,6 @@ async function eachService(
 ): Promise<ExitCode> {
   const session = await openSession(environment, options, command, {
     eventsToLogOnly: true,
-    checkContexts: command === 'plan',
   });
   const print = (text: string) => environment.io.stdout.write(`${session.redactor.text(text)}\n`);
   try {

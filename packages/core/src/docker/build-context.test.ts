@@ -69,6 +69,17 @@ describe('readBuildContext and packBuildContext', () => {
     expect(entries.get('app.js')?.content).toBe('console.log(1)');
   });
 
+  it("never sends Berth's state folder, even when .dockerignore re-includes it", async () => {
+    const root = await contextFolder({
+      Dockerfile: 'FROM scratch\n',
+      '.dockerignore': '!.deployment\n',
+      'app.js': 'console.log(1)',
+      '.deployment/state/api-dev.json': '{}',
+      '.deployment/logs/run.log': 'written by each run',
+    });
+    expect([...(await tarEntries(root)).keys()].sort()).toEqual(['.dockerignore', 'Dockerfile', 'app.js']);
+  });
+
   it('keeps permission bits (no umask) and root ownership in the tar', async () => {
     const root = await contextFolder({ Dockerfile: 'FROM scratch\n', 'run.sh': 'echo hi' });
     await chmod(join(root, 'run.sh'), 0o777);

@@ -22,6 +22,9 @@ export interface ContextEntry {
   linkTarget?: string;
 }
 
+/** The default state folder (`fileStateStore()`), as a `.dockerignore` rule. */
+export const stateFolderRule = '.deployment';
+
 /** A build context after `.dockerignore` was applied: exactly what the engine receives. */
 export interface BuildContext {
   /** Absolute path of the context folder. */
@@ -55,7 +58,12 @@ export async function readBuildContext(root: string, dockerfile = 'Dockerfile'):
     });
   }
   const ignoreText = await readFile(join(absoluteRoot, '.dockerignore'), 'utf8').catch(() => '');
-  const filter = createContextFilter(ignoreText, [dockerfilePath, '.dockerignore']);
+  // Berth's own state folder is never sent (after the user's rules, so no `!` brings it back): each
+  // run writes to it, so the image would change on every run, and it holds the deploy history.
+  const filter = createContextFilter(`${ignoreText}\n${stateFolderRule}\n`, [
+    dockerfilePath,
+    '.dockerignore',
+  ]);
   const entries: ContextEntry[] = [];
 
   const walk = async (directory: string): Promise<void> => {

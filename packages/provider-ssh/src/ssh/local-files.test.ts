@@ -34,8 +34,9 @@ describe('readServiceFolder', () => {
     ]);
   });
 
-  it('leaves out .git and what .berthignore lists, with exceptions', async () => {
+  it("leaves out .git, Berth's state folder and what .berthignore lists, with exceptions", async () => {
     await put('.git/HEAD', 'ref');
+    await put('.deployment/logs/run.log', 'written by each run');
     await put('.berthignore', 'logs\n*.tmp\n!keep.tmp\n');
     await put('.dockerignore', 'server.js\n');
     await put('logs/today.log', 'x');

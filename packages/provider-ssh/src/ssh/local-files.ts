@@ -52,7 +52,11 @@ export async function readServiceFolder(
       },
     );
   }
-  const filter = createIgnoreFilter(`${await ignoreRules(root)}\n.git\n`, options.alwaysSend ?? []);
+  // Never uploaded: git's folder, and Berth's own state folder (each run writes to it).
+  const filter = createIgnoreFilter(
+    `${await ignoreRules(root)}\n.git\n.deployment\n`,
+    options.alwaysSend ?? [],
+  );
   const entries: ManifestEntry[] = [];
   const walk = async (directory: string): Promise<void> => {
     for (const name of (await readdir(join(root, directory))).sort()) {
