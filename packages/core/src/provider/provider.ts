@@ -27,6 +27,12 @@ export interface ProviderContext {
   /** Report progress of a long step (enough for a progress bar). */
   progress(update: ProgressUpdate): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, JsonValue>): void;
+  /**
+   * Register a credential the provider handles (an access token, a registry password, a private key)
+   * so that the engine redacts it from every event, result, error and record. The engine always
+   * provides it; optional only for contexts built by hand.
+   */
+  redact?(value: string): void;
 }
 
 export interface ProgressUpdate {
