@@ -8,6 +8,7 @@ const facts = (extra: Partial<FailureFacts> = {}): FailureFacts => ({
   failedRevision: '0003-ccccc',
   lastVerified: '0002-bbbbb',
   servingVerified: false,
+  neverTookTraffic: false,
   rollbackAllowed: true,
   repaired: false,
   ...extra,
@@ -69,9 +70,23 @@ describe('decide', () => {
     [
       'verify before traffic: the old verified revision still serves',
       up('0002-bbbbb'),
-      facts({ servingVerified: true }),
+      facts({ servingVerified: true, neverTookTraffic: true }),
       'auto',
       { action: 'record', outcome: 'rolled-back' },
+    ],
+    [
+      'the platform says the new revision never took traffic',
+      up('0002-bbbbb'),
+      facts({ servingVerified: true, platform: { kind: 'never-took-traffic', revision: '0003-ccccc' } }),
+      'auto',
+      { action: 'record', outcome: 'rolled-back' },
+    ],
+    [
+      'served at once, then the old revision serves again: the engine restores and verifies it',
+      up('0002-bbbbb'),
+      facts({ servingVerified: true }),
+      'auto',
+      { action: 'rollback', to: '0002-bbbbb' },
     ],
     [
       'the old revision serves but is not known verified: roll back',
@@ -83,7 +98,7 @@ describe('decide', () => {
     [
       'the old verified revision serves but is down: roll back',
       down('0002-bbbbb'),
-      facts({ servingVerified: true }),
+      facts({ servingVerified: true, neverTookTraffic: true }),
       'auto',
       { action: 'rollback', to: '0002-bbbbb' },
     ],

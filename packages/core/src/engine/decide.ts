@@ -21,6 +21,11 @@ export interface FailureFacts {
   failedRevision?: string;
   /** What the platform said it did on its own. */
   platform?: PlatformAction;
+  /**
+   * The failed revision never served users: it was verified on a candidate URL (verify before
+   * traffic) and traffic never moved, or the platform said so (`never-took-traffic`).
+   */
+  neverTookTraffic: boolean;
   /** The newest revision that passed verification, other than the failed one (state or ledger). */
   lastVerified?: string;
   /** The observed serving revision is known to have passed verification and not failed since. */
@@ -62,7 +67,8 @@ export function decide(
       outcome: facts.servingVerified ? 'rolled-back' : 'failed',
       reason: `the platform restored revision ${serving} itself`,
     };
-  if (serving && serving !== facts.failedRevision && facts.servingVerified && servingUp)
+  const untouched = facts.neverTookTraffic || facts.platform?.kind === 'never-took-traffic';
+  if (untouched && serving && serving !== facts.failedRevision && facts.servingVerified && servingUp)
     return {
       action: 'record',
       outcome: 'rolled-back',

@@ -697,12 +697,26 @@ async function afterFailure(flow: UpFlow, error: unknown): Promise<DeployResult>
       ...(flow.platform ? { platform: flow.platform } : {}),
       ...(lastVerified ? { lastVerified: lastVerified.revision } : {}),
       servingVerified: serving !== failedRevision && isVerifiedRevision(serving, flow.previous, flow.ledger),
+      neverTookTraffic:
+        flow.outcome?.candidateUrl !== undefined &&
+        !run.phases.some((phase) => phase.name === 'traffic' && phase.status === 'succeeded'),
       rollbackAllowed: !(aborted && run.secondAbort.aborted),
       repaired: flow.repaired,
     },
     spec.rollback,
   );
   if (decision.action === 'repair') return repair(flow, failure);
+  if (decision.action === 'record' && decision.outcome === 'rolled-back' && seen.observed?.url) {
+    // A verified revision still (or again) serves: check it answers, rather than take it on trust.
+    const health = await verifyService(aborted ? { ...run, signal: run.secondAbort } : run, flow.deps, {
+      url: seen.observed.url,
+      spec,
+      checks: flow.checks,
+      revision: serving!,
+    }).catch(() => undefined);
+    if (health?.healthy) return recordFailure(flow, failure, { decision, seen, servingHealth: health });
+    if (lastVerified) return rollBack(flow, failure, lastVerified, aborted);
+  }
   if (decision.action === 'record') return recordFailure(flow, failure, { decision, seen });
   return rollBack(flow, failure, lastVerified!, aborted);
 }
@@ -761,6 +775,8 @@ async function recordFailure(
     rollback?: RollbackOutcome;
     restored?: RevisionRecord;
     applied?: ApplyOutcome;
+    /** The health of the serving revision, checked when the platform kept or restored it. */
+    servingHealth?: HealthReport;
   },
 ): Promise<DeployResult> {
   const { run, deps } = flow;
@@ -839,6 +855,7 @@ async function recordFailure(
             ...(failedRevision ? { from: failedRevision } : {}),
             ...(serving ? { to: serving } : {}),
             reason: decision.reason,
+            ...(input.servingHealth ? { health: input.servingHealth } : {}),
           }
         : flow.spec.rollback === 'never'
           ? undefined
