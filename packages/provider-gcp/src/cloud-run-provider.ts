@@ -21,6 +21,7 @@ import {
 import { createGcpClients, type GcpClients } from './gcp-clients.js';
 import { imageRepository, locationName, serviceName } from './gcp-names.js';
 import { gcpSecretStore } from './gcp-secret-store.js';
+import { gcpLedgerStore, gcpTargetLock } from './gcp-target-store.js';
 import { preflightChecks } from './preflight.js';
 import {
   isPublic,
@@ -246,6 +247,16 @@ export function cloudRun(input: CloudRunOptions) {
     name: 'gcp-cloud-run',
     validateSpec: validateCloudRunSpec,
     secrets: gcpSecretStore({ clients: sdk, project, labels: options.labels, retry }),
+    // Convergence data and the lock live with the target, in Secret Manager.
+    ledger: gcpLedgerStore({ clients: sdk, project, labels: options.labels, retry }),
+    lock: (context, target, run) =>
+      gcpTargetLock({ clients: sdk, project, labels: options.labels, retry }, context, target, run),
+
+    // Options that change what runs are desired state: planned, hashed, compared.
+    desiredOptions: (_target, spec) => ({
+      ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
+      ...(spec.resources?.minInstances === undefined ? { minInstances: options.minInstances } : {}),
+    }),
 
     async observe(context, target) {
       const service = await getService(context, target);

@@ -6,20 +6,33 @@ import { inProcessRuntime } from './test-support/in-process-runtime.js';
 
 // The whole contract through the official SDK clients and the emulator, with revisions served by an
 // in-process runtime (no Docker): the fast tier. The Docker tier is cloud-run.integration.test.ts.
-let emulator: GcpEmulator | undefined;
-afterAll(async () => emulator?.close());
+const emulators: GcpEmulator[] = [];
+afterAll(async () => {
+  for (const emulator of emulators) await emulator.close();
+});
+
+const onEmulator = (emulator: GcpEmulator, extra: { serviceAccount?: string } = {}) =>
+  cloudRun({
+    project: 'berth-test',
+    region: 'europe-west1',
+    endpoint: { apiEndpoint: '127.0.0.1', port: emulator.port, protocol: 'http' },
+    authClient: staticTokenAuthClient(),
+    retry: { attempts: 3, baseDelayMs: 10 },
+    ...extra,
+  });
 
 describeProviderConformance({
   name: 'gcp-cloud-run (emulator, in-process revisions)',
   provider: async () => {
-    emulator = await startGcpEmulator({ runtime: inProcessRuntime() });
-    return cloudRun({
-      project: 'berth-test',
-      region: 'europe-west1',
-      endpoint: { apiEndpoint: '127.0.0.1', port: emulator.port, protocol: 'http' },
-      authClient: staticTokenAuthClient(),
-      retry: { attempts: 3, baseDelayMs: 10 },
-    });
+    const emulator = await startGcpEmulator({ runtime: inProcessRuntime() });
+    emulators.push(emulator);
+    return onEmulator(emulator);
+  },
+  // The same emulator, with a runtime service account: `provider.serviceAccount` changes.
+  optionChange: {
+    provider: () =>
+      onEmulator(emulators.at(-1)!, { serviceAccount: 'agent@berth-test.iam.gserviceaccount.com' }),
+    path: 'provider.serviceAccount',
   },
   spec: () => ({
     name: 'unused',

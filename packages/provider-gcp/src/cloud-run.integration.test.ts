@@ -22,8 +22,9 @@ async function startEmulator(): Promise<GcpEmulator> {
   });
 }
 
-function providerFor(emulator: GcpEmulator) {
+function providerFor(emulator: GcpEmulator, extra: { serviceAccount?: string; minInstances?: number } = {}) {
   return cloudRun({
+    ...extra,
     project,
     region,
     endpoint: { apiEndpoint: '127.0.0.1', port: emulator.port, protocol: 'http' },
@@ -36,14 +37,17 @@ function providerFor(emulator: GcpEmulator) {
   });
 }
 
-let conformanceEmulator: GcpEmulator | undefined;
-afterAll(async () => conformanceEmulator?.close());
+const conformanceEmulators: GcpEmulator[] = [];
+afterAll(async () => {
+  for (const emulator of conformanceEmulators) await emulator.close();
+});
 
 describeProviderConformance({
   name: 'gcp-cloud-run (emulator, Docker revisions)',
   provider: async () => {
-    conformanceEmulator = await startEmulator();
-    return providerFor(conformanceEmulator);
+    const emulator = await startEmulator();
+    conformanceEmulators.push(emulator);
+    return providerFor(emulator);
   },
   imageBuilder: () => dockerImageBuilder({ git: false }),
   spec: () => ({ name: 'unused', image: { build: { context: fixture } }, port: 8000 }),
@@ -114,8 +118,10 @@ describe('gcp-cloud-run against the emulator', () => {
     expect(result.status).toBe('noop');
     const writes = emulator.calls
       .slice(before)
-      .filter((call) => /Create|Update|Delete|Add|SetIamPolicy/.test(call.method));
-    expect(writes).toEqual([]);
+      .filter((call) => /Create|Update|Delete|Add|SetIamPolicy/.test(call.method))
+      .map((call) => call.method.split('.').pop());
+    // Only the run's lock, kept with the target in Secret Manager: taken, then released.
+    expect(writes).toEqual(['CreateSecret', 'DeleteSecret']);
   });
 
   it('an env change makes a new revision, served at the same URL', async () => {
@@ -198,4 +204,82 @@ describe('gcp-cloud-run against the emulator', () => {
     });
     expect(manifest.status).toBe(200);
   });
+});
+
+describe('the target is the truth on Cloud Run (issue 11, measured cases)', () => {
+  let emulator: GcpEmulator;
+  const name = `tt${Date.now().toString(36)}`;
+  const spec = (env: Record<string, string> = {}) => ({
+    name,
+    image: { build: { context: fixture } },
+    port: 8000,
+    env: { GREETING: 'hello', ...env },
+    secrets: { SUPERVAIZER_API_KEY: { generate: 'api-key' as const } },
+    health: { intervalMs: 250, timeoutMs: 8_000 },
+  });
+  const deployer = (provider = providerFor(emulator)) =>
+    createDeployer({ provider, state: memoryStateStore(), imageBuilder: dockerImageBuilder({ git: false }) });
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  }, 60_000);
+  afterAll(async () => {
+    await deployer()
+      .down(spec())
+      .catch(() => {});
+    await emulator?.close();
+  }, 60_000);
+
+  it('an unchanged spec from a fresh state store is a noop plan and a noop up, with the same generated key', async () => {
+    const first = await deployer().up(spec());
+    expect(first.status).toBe('succeeded');
+    const provider = providerFor(emulator);
+    const key = await provider.secrets?.read?.(
+      createTestContext(),
+      { service: `${name}-dev`, name, environment: 'dev' },
+      'SUPERVAIZER_API_KEY',
+    );
+    const plan = await deployer().plan(spec());
+    expect(plan.action).toBe('noop');
+    expect(plan.changes).toEqual([]);
+    const again = await deployer().up(spec());
+    expect(again.status).toBe('noop');
+    expect(again.revision).toBe(first.revision);
+    expect(
+      await provider.secrets?.read?.(
+        createTestContext(),
+        { service: `${name}-dev`, name, environment: 'dev' },
+        'SUPERVAIZER_API_KEY',
+      ),
+    ).toBe(key);
+  }, 180_000);
+
+  it('a failing deploy from a fresh state store rolls back to the revision another store verified', async () => {
+    const good = await deployer().up(spec({ GREETING: 'two' }));
+    expect(good.status).toBe('succeeded');
+    const bad = await deployer().up({
+      ...spec({ GREETING: 'three', BERTH_TEST_FAIL_HEALTH: '1' }),
+      health: { intervalMs: 250, timeoutMs: 4_000 },
+    });
+    expect(bad.status).toBe('rolled-back');
+    expect(bad.revision).toBe(good.revision);
+    const manual = await deployer().rollback(spec());
+    expect(manual.status).toBe('succeeded');
+    expect(manual.revision).not.toBe(good.revision);
+  }, 180_000);
+
+  it('changing cloudRun({ serviceAccount, minInstances }) is planned as an update and applied', async () => {
+    const changed = providerFor(emulator, {
+      serviceAccount: 'agent@berth-it.iam.gserviceaccount.com',
+      minInstances: 2,
+    });
+    const plan = await deployer(changed).plan(spec());
+    expect(plan.action).toBe('update');
+    expect(plan.changes.map((change) => change.path)).toEqual(
+      expect.arrayContaining(['provider.minInstances', 'provider.serviceAccount']),
+    );
+    const applied = await deployer(changed).up(spec());
+    expect(applied.status).toBe('succeeded');
+    expect((await deployer(changed).plan(spec())).action).toBe('noop');
+  }, 180_000);
 });

@@ -14,6 +14,7 @@ import {
   serviceLabel,
   versionNumberOf,
 } from './gcp-names.js';
+import { kindLabel } from './gcp-target-store.js';
 import type { RetryPolicy } from './with-retry.js';
 import { withRetry } from './with-retry.js';
 
@@ -123,19 +124,22 @@ export function gcpSecretStore(input: {
           filter: `labels.${ownerLabel.key}=${ownerLabel.value} AND labels.${serviceLabel}=${target.service}`,
         }),
       );
-      return secrets.map((secret): OwnedSecret => {
-        const annotations = secret.annotations ?? {};
-        const key = annotations[secretAnnotations.key] ?? (secret.name ?? '').split('--').pop() ?? '';
-        const version = annotations[secretAnnotations.version];
-        const fingerprint = annotations[secretAnnotations.fingerprint];
-        return {
-          key,
-          ...(version
-            ? { ref: `${secretName(input.project, target.service, key)}/versions/${version}` }
-            : {}),
-          ...(fingerprint ? { fingerprint } : {}),
-        };
-      });
+      // The service's ledger and lock are Berth's records, not service secrets.
+      return secrets
+        .filter((secret) => !secret.labels?.[kindLabel])
+        .map((secret): OwnedSecret => {
+          const annotations = secret.annotations ?? {};
+          const key = annotations[secretAnnotations.key] ?? (secret.name ?? '').split('--').pop() ?? '';
+          const version = annotations[secretAnnotations.version];
+          const fingerprint = annotations[secretAnnotations.fingerprint];
+          return {
+            key,
+            ...(version
+              ? { ref: `${secretName(input.project, target.service, key)}/versions/${version}` }
+              : {}),
+            ...(fingerprint ? { fingerprint } : {}),
+          };
+        });
     },
     async delete(context, target, keys) {
       const run = call(context);

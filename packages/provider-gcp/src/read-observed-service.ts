@@ -122,6 +122,12 @@ export function readObservedService(input: {
     secrets,
     resources,
     public: isPublic(input.policy),
+    provider: {
+      serviceAccount: revision?.serviceAccount || service.template?.serviceAccount || null,
+      ...(scaling?.minInstanceCount !== undefined && scaling.minInstanceCount !== null
+        ? { minInstances: scaling.minInstanceCount }
+        : { minInstances: 0 }),
+    },
     traffic,
     ready:
       enumName(service.terminalCondition?.state) === 'CONDITION_SUCCEEDED' && service.reconciling !== true,

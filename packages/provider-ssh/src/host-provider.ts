@@ -33,6 +33,8 @@ export interface HostProviderConfig {
   secrets: LocalSecretStore;
   /** A builder running on the same engine, when the provider brings one. */
   imageBuilder?: ImageBuilder;
+  /** A lock that lives with the target (local Docker: a lock file in the local store). */
+  lock?: Provider['lock'];
 }
 
 const LOG_LINES = 15;
@@ -59,6 +61,9 @@ export function hostProvider(config: HostProviderConfig): Provider {
     specificationVersion: 'v1',
     name: config.name,
     secrets: config.secrets,
+    // The convergence ledger lives beside the secrets, with the target.
+    ledger: config.secrets.ledger,
+    ...(config.lock ? { lock: config.lock } : {}),
     ...(config.imageBuilder ? { imageBuilder: config.imageBuilder } : {}),
 
     validateSpec: validateHostSpec,

@@ -30,9 +30,15 @@ const conformanceBuildPort = await freePort();
 
 afterAll(() => secretsRoot.remove());
 
+/** Stop the serving container behind Berth's back: the service is down. */
+const stopService = async (_provider: unknown, target: { service: string }, revision: string) => {
+  await docker.getContainer(`berth-${target.service}-${revision}`).stop({ t: 0 });
+};
+
 describeProviderConformance({
   name: 'localDocker (image ref)',
   provider: () => localDocker({ dockerOptions, secretsDir: secretsRoot.path }),
+  stopService,
   spec: () => ({
     name: 'x',
     image: { ref: env.images.healthService },
@@ -45,6 +51,7 @@ describeProviderConformance({
   name: 'localDocker (built image)',
   provider: () => localDocker({ dockerOptions, secretsDir: secretsRoot.path }),
   imageBuilder: () => dockerImageBuilder({ docker, git: false }),
+  stopService,
   spec: () => ({
     name: 'x',
     image: { build: { context: fixture, args: { BASE_IMAGE: env.images.busybox } } },

@@ -4,6 +4,7 @@ import { dockerTransport } from './docker-transport.js';
 import { type HostOptionsInput, parseHostOptions } from './host-options.js';
 import { hostProvider } from './host-provider.js';
 import { localSecretStore } from './local-secret-store.js';
+import { localTargetLock } from './local-target-lock.js';
 
 /** Options of `localDocker()`: the host options, plus how to reach the engine. */
 export interface LocalDockerOptions extends HostOptionsInput {
@@ -28,7 +29,8 @@ function describeEngine(options: Docker.DockerOptions | undefined): string {
 /**
  * Deploy to the Docker engine of this machine: each revision is a container named
  * `berth-<service>-<revision>`, published on 127.0.0.1, with earlier revisions kept stopped for
- * rollback and secrets in a local store (`~/.berth/secrets/<service>/`).
+ * rollback and secrets in a local store (`~/.berth/secrets/<service>/`), which also keeps the
+ * service's convergence ledger (`ledger.json`) and its lock (`.locks/<service>.json`).
  *
  * ```ts
  * const deployer = createDeployer({ provider: localDocker({ hostPort: 8080 }) });
@@ -48,6 +50,13 @@ export function localDocker(options: LocalDockerOptions = {}): Provider {
     transport,
     options: parsed,
     secrets: localSecretStore({ directory: parsed.secretsDir, keepVersions: parsed.keepRevisions + 1 }),
+    // Two clones or two state stores on this machine share this lock, kept in the local store.
+    lock: (context, target, run) =>
+      localTargetLock(
+        { directory: parsed.secretsDir, warn: (message) => context.log('warn', message) },
+        target,
+        run,
+      ),
     ...(imageBuilder ? { imageBuilder } : {}),
   });
 }

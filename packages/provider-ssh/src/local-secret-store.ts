@@ -1,15 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { posix } from 'node:path';
 import {
   BerthError,
   type OwnedSecret,
   type ProviderContext,
+  type ProviderLedgerStore,
   type ProviderSecretStore,
   type SecretBinding,
   type SecretMaterial,
   type ServiceTarget,
+  type TargetLedger,
 } from '@berth/core';
+
+const { join } = posix;
+
+/**
+ * The files a secret store keeps, wherever they live: this machine's disk (the default), or a host
+ * reached over SSH. Paths are POSIX.
+ */
+export interface SecretFiles {
+  /** The file's text, or `undefined` when it does not exist. */
+  read(path: string): Promise<string | undefined>;
+  /** Write atomically (readers see old or new), mode 0600 from the first byte. */
+  write(path: string, content: string): Promise<void>;
+  /** Create the folder (and parents) with mode 0700. */
+  ensureDir(path: string): Promise<void>;
+  /** Remove files (missing ones are fine). */
+  remove(paths: string[]): Promise<void>;
+  /** Remove the folder if it is empty. */
+  removeEmptyDir(path: string): Promise<void>;
+}
 
 /** Options of `localSecretStore`. */
 export interface LocalSecretStoreOptions {
@@ -17,14 +38,55 @@ export interface LocalSecretStoreOptions {
   directory: string;
   /** Versions kept per secret, so stopped revisions can be restarted with their values. Default 6. */
   keepVersions?: number;
+  /** Where the files live. Default: this machine's disk. */
+  files?: SecretFiles;
+  /** The folder of one service. Default `<directory>/<service>`. */
+  directoryOf?: (service: string) => string;
+  /**
+   * Where `read` looks when this store has no value: a store used before (e.g. the operator's local
+   * store, before SSH hosts kept their secrets), so a generated value is never silently rotated.
+   */
+  fallback?: ProviderSecretStore & Partial<Pick<LocalSecretStore, 'resolve'>>;
 }
 
-/** A secret store on the local disk, plus what the provider needs to inject values. */
+/**
+ * A secret store on the target's disk (this machine for local Docker, the host for SSH), plus what
+ * the provider needs to inject values, and the target's convergence ledger (`ledger.json` beside the
+ * secrets, mode 0600).
+ */
 export interface LocalSecretStore extends ProviderSecretStore {
   /** The folder holding `service`'s secrets. */
   directoryOf(service: string): string;
   /** The values of bindings (by reference into this store), to inject into a container. */
   resolve(target: ServiceTarget, bindings: Record<string, SecretBinding>): Promise<Record<string, string>>;
+  /** The service's `TargetLedger`, kept in `<directory>/<service>/ledger.json`. */
+  ledger: ProviderLedgerStore;
+}
+
+/** Secret files on this machine's disk. */
+export function diskSecretFiles(): SecretFiles {
+  return {
+    async read(path) {
+      try {
+        return await readFile(path, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+    write: writeAtomic,
+    async ensureDir(path) {
+      // Only the service folder is chmod-ed: the root may be a folder the user chose and shares.
+      await mkdir(path, { recursive: true, mode: 0o700 });
+      await chmod(path, 0o700);
+    },
+    async remove(paths) {
+      await Promise.all(paths.map((path) => rm(path, { force: true })));
+    },
+    async removeEmptyDir(path) {
+      await rmdir(path).catch(() => {});
+    },
+  };
 }
 
 interface StoredVersion {
@@ -48,6 +110,7 @@ interface StoreManifest {
 }
 
 const MANIFEST = 'manifest.json';
+const LEDGER = 'ledger.json';
 const refPattern = /^([a-z][a-z0-9-]*)\/([A-Za-z_][A-Za-z0-9_]*)\.v(\d+)$/;
 const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -88,21 +151,20 @@ function storeError(message: string, cause?: unknown): BerthError {
  */
 export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretStore {
   const keepVersions = options.keepVersions ?? 6;
-  const directoryOf = (service: string) => join(options.directory, service);
+  const files = options.files ?? diskSecretFiles();
+  const directoryOf = options.directoryOf ?? ((service: string) => join(options.directory, service));
   const fileOf = (service: string, key: string, version: number) =>
-    join(options.directory, secretRef(service, key, version));
+    join(directoryOf(service), `${key}.v${version}`);
 
   async function readManifest(service: string): Promise<StoreManifest> {
     try {
-      const manifest = JSON.parse(
-        await readFile(join(directoryOf(service), MANIFEST), 'utf8'),
-      ) as StoreManifest;
+      const text = await files.read(join(directoryOf(service), MANIFEST));
+      if (text === undefined) return { managedBy: 'berth', formatVersion: 1, service, secrets: {} };
+      const manifest = JSON.parse(text) as StoreManifest;
       if (manifest.managedBy !== 'berth' || typeof manifest.secrets !== 'object')
         throw storeError(`${join(directoryOf(service), MANIFEST)} is not a Berth secret manifest`);
       return manifest;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        return { managedBy: 'berth', formatVersion: 1, service, secrets: {} };
       throw BerthError.isInstance(error)
         ? error
         : storeError(`Cannot read the secret manifest of ${service}`, error);
@@ -110,25 +172,29 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
   }
 
   async function ensureDirectory(service: string): Promise<void> {
-    // Only the service folder is chmod-ed: the root may be a folder the user chose and shares.
-    await mkdir(directoryOf(service), { recursive: true, mode: 0o700 });
-    await chmod(directoryOf(service), 0o700);
+    await files.ensureDir(directoryOf(service));
   }
 
   async function readValue(service: string, key: string, version: number): Promise<string> {
+    let value: string | undefined;
+    let cause: unknown;
     try {
-      return await readFile(fileOf(service, key, version), 'utf8');
+      value = await files.read(fileOf(service, key, version));
     } catch (error) {
-      throw new BerthError(
-        'PROVIDER_NOT_FOUND',
-        `Secret ${key} version ${version} of ${service} is missing from the local store`,
-        {
-          hint: 'Deploy again so Berth stores the secret anew (old versions are pruned).',
-          cause: error,
-        },
-      );
+      cause = error;
     }
+    if (value !== undefined) return value;
+    throw new BerthError(
+      'PROVIDER_NOT_FOUND',
+      `Secret ${key} version ${version} of ${service} is missing from the secret store`,
+      {
+        hint: 'Deploy again so Berth stores the secret anew (old versions are pruned).',
+        ...(cause ? { cause } : {}),
+      },
+    );
   }
+
+  const ledgerFile = (service: string) => join(directoryOf(service), LEDGER);
 
   return {
     directoryOf,
@@ -150,7 +216,7 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
         let version = same?.version;
         if (version === undefined) {
           version = Math.max(0, ...stored.versions.map((entry) => entry.version)) + 1;
-          await writeAtomic(fileOf(target.service, secret.key, version), secret.value);
+          await files.write(fileOf(target.service, secret.key, version), secret.value);
           stored.versions.push({
             version,
             fingerprint: secret.fingerprint,
@@ -171,17 +237,17 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
           fingerprint: secret.fingerprint,
         };
       }
-      await writeAtomic(
+      await files.write(
         join(directoryOf(target.service), MANIFEST),
         `${JSON.stringify(manifest, null, 2)}\n`,
       );
-      await Promise.all(stale.map((path) => rm(path, { force: true })));
+      await files.remove(stale);
       return bindings;
     },
 
-    async read(_context: ProviderContext, target: ServiceTarget, key: string) {
+    async read(context: ProviderContext, target: ServiceTarget, key: string) {
       const stored = (await readManifest(target.service)).secrets[key];
-      if (!stored) return undefined;
+      if (!stored) return options.fallback?.read?.(context, target, key);
       return readValue(target.service, key, stored.current);
     },
 
@@ -201,24 +267,43 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
 
     async delete(_context: ProviderContext, target: ServiceTarget, keys: string[]) {
       const manifest = await readManifest(target.service);
-      const files: string[] = [];
+      const removed: string[] = [];
       for (const key of keys) {
         const stored = manifest.secrets[key];
         if (!stored) continue;
-        for (const version of stored.versions) files.push(fileOf(target.service, key, version.version));
+        for (const version of stored.versions) removed.push(fileOf(target.service, key, version.version));
         delete manifest.secrets[key];
       }
       if (Object.keys(manifest.secrets).length > 0) {
-        await writeAtomic(
+        await files.write(
           join(directoryOf(target.service), MANIFEST),
           `${JSON.stringify(manifest, null, 2)}\n`,
         );
-        await Promise.all(files.map((path) => rm(path, { force: true })));
+        await files.remove(removed);
         return;
       }
-      await Promise.all(files.map((path) => rm(path, { force: true })));
-      await rm(join(directoryOf(target.service), MANIFEST), { force: true });
-      await rmdir(directoryOf(target.service)).catch(() => {});
+      await files.remove([...removed, join(directoryOf(target.service), MANIFEST)]);
+      await files.removeEmptyDir(directoryOf(target.service));
+    },
+
+    ledger: {
+      async read(_context, target) {
+        const text = await files.read(ledgerFile(target.service));
+        if (text === undefined) return undefined;
+        try {
+          return JSON.parse(text) as TargetLedger;
+        } catch (error) {
+          throw storeError(`${ledgerFile(target.service)} is not valid JSON`, error);
+        }
+      },
+      async write(_context, target, ledger) {
+        await ensureDirectory(target.service);
+        await files.write(ledgerFile(target.service), `${JSON.stringify(ledger)}\n`);
+      },
+      async clear(_context, target) {
+        await files.remove([ledgerFile(target.service)]);
+        await files.removeEmptyDir(directoryOf(target.service));
+      },
     },
 
     async resolve(target, bindings) {
@@ -237,7 +322,16 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
               hint: 'Deploy again so Berth stores the secret (its binding must come from this provider’s store).',
             },
           );
-        values[key] = await readValue(target.service, key, ref.version);
+        try {
+          values[key] = await readValue(target.service, key, ref.version);
+        } catch (error) {
+          // A revision deployed before this store held its secrets: its value is in the old store.
+          const fallback = options.fallback?.resolve;
+          if (!fallback) throw error;
+          const found = await fallback(target, { [key]: binding }).catch(() => undefined);
+          if (found?.[key] === undefined) throw error;
+          values[key] = found[key];
+        }
       }
       return values;
     },

@@ -55,6 +55,7 @@ export function observedFrom(container: RevisionContainer, urlHost?: string): Ob
     resources: labels.resources,
     public: labels.public,
     ready: details.running && !details.restarting,
+    running: details.running && !details.restarting,
     data: { container: details.name, containerId: details.id, status: details.status },
   };
 }

@@ -19,6 +19,7 @@ import { type PromoteOptions, runPromote } from './run-promote.js';
 import { type RollbackOptions, runRollback } from './run-rollback.js';
 import { runStatus } from './run-status.js';
 import { runUp, type UpOptions } from './run-up.js';
+import { historyWithLedger, readLedger } from './target-ledger.js';
 
 /** Options of `createDeployer`. */
 export interface DeployerOptions {
@@ -116,7 +117,11 @@ export function createDeployer(options: DeployerOptions): Deployer {
       ),
     up: (spec, upOptions = {}) => withRun(spec, upOptions, (run) => runUp(deps, run, spec, upOptions)),
     status: (spec, statusOptions = {}) =>
-      withRun(spec, {}, (run) => runStatus(deps, run, spec, statusOptions)),
+      withRun(spec, {}, (run) =>
+        runStatus(deps, run, spec, statusOptions).catch((error: unknown) => {
+          throw redactedError(run, error);
+        }),
+      ),
     down: (spec, downOptions = {}) =>
       withRun(spec, downOptions, (run) => runDown(deps, run, spec, downOptions)),
     rollback: (spec, rollbackOptions = {}) =>
@@ -126,9 +131,19 @@ export function createDeployer(options: DeployerOptions): Deployer {
     close: async () => {
       await options.provider.close?.();
     },
-    history: async (spec) => {
-      const valid = validateSpec(spec);
-      return (await deps.state.read(serviceNameOf(valid)))?.history ?? [];
-    },
+    history: (spec) =>
+      withRun(spec, {}, async (run) => {
+        try {
+          const valid = validateSpec(spec);
+          run.target = { service: serviceNameOf(valid), name: valid.name, environment: valid.environment };
+          const [state, ledger] = await Promise.all([
+            deps.state.read(run.target.service),
+            readLedger(run, deps),
+          ]);
+          return run.redactor.value(historyWithLedger(state?.history ?? [], ledger));
+        } catch (error) {
+          throw redactedError(run, error);
+        }
+      }),
   };
 }

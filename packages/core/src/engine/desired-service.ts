@@ -1,7 +1,14 @@
 import type { ResolvedHealthCheck } from '../health/health-report.js';
+import { resolveHealthSchedule } from '../health/health-schedule.js';
 import type { DesiredForPlan } from '../plan/plan-service.js';
 import { nodeCrypto } from '../ports/node-builtins.js';
-import type { DesiredService, SecretBinding, ServiceTarget } from '../provider/provider.js';
+import type {
+  DesiredHealth,
+  DesiredService,
+  ProviderOptionValues,
+  SecretBinding,
+  ServiceTarget,
+} from '../provider/provider.js';
 import type { HeaderValue, ServiceSpec } from '../spec/service-spec.js';
 import type { ResolvedSecret } from './resolve-secrets.js';
 
@@ -12,6 +19,8 @@ export function desiredForPlan(input: {
   image: { ref: string; digest?: string };
   secrets: ResolvedSecret[];
   publicUrl?: string;
+  /** The provider's desired-state options (`Provider.desiredOptions`). */
+  providerOptions?: ProviderOptionValues;
 }): DesiredForPlan {
   const env = { ...input.spec.env };
   if (input.spec.publicUrlEnv && input.publicUrl) env[input.spec.publicUrlEnv] = input.publicUrl;
@@ -23,6 +32,27 @@ export function desiredForPlan(input: {
     secrets: Object.fromEntries(input.secrets.map((secret) => [secret.key, secret.fingerprint])),
     resources: input.spec.resources ?? {},
     public: input.spec.public,
+    ...(input.providerOptions && Object.keys(input.providerOptions).length > 0
+      ? { provider: sortedOptions(input.providerOptions) }
+      : {}),
+  };
+}
+
+function sortedOptions(options: ProviderOptionValues): ProviderOptionValues {
+  return Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The spec's health settings, for providers with native probes (no secret header values). Pure. */
+export function desiredHealthOf(spec: ServiceSpec): DesiredHealth {
+  const schedule = resolveHealthSchedule(spec.health);
+  return {
+    path: spec.health.path,
+    port: spec.port,
+    intervalMs: schedule.intervalMs,
+    maxIntervalMs: schedule.maxIntervalMs,
+    timeoutMs: spec.health.timeoutMs,
+    attemptTimeoutMs: spec.health.attemptTimeoutMs,
+    successThreshold: spec.health.successThreshold,
   };
 }
 
@@ -58,8 +88,10 @@ export function buildDesiredService(input: {
     env: input.plan.env,
     secrets: input.secrets,
     healthPath: input.spec.health.path,
+    health: desiredHealthOf(input.spec),
     resources: input.spec.resources ?? {},
     public: input.spec.public,
+    ...(input.plan.provider ? { provider: input.plan.provider } : {}),
   };
 }
 

@@ -31,6 +31,11 @@ export async function resolveImage(input: {
 }): Promise<ResolvedImage> {
   const { spec, builder, context } = input;
   const imageTarget = await input.provider.imageTarget?.(context, input.target);
+  // Registry credentials are secrets too: redact them from everything the run emits.
+  const credentials = imageTarget?.credentials;
+  if (credentials)
+    for (const value of 'password' in credentials ? [credentials.password] : [credentials.identityToken])
+      context.redact?.(value);
   if ('ref' in spec.image) {
     const digest = digestOf(spec.image.ref);
     if (digest) return { ref: spec.image.ref, digest };

@@ -7,20 +7,19 @@ import type { ServiceState } from '../state/state-store.js';
 import type { EngineDeps } from './engine-deps.js';
 import type { RollbackOutcome } from './result.js';
 import { providerContextFor, type RunContext, runPhase } from './run-context.js';
+import { findRollbackTarget as findWithLedger } from './target-ledger.js';
 import { verifyService } from './verify-service.js';
 
 /**
- * The revision to roll back to: the named one, or else the most recent one that passed verification
- * and is not `exclude`. Pure.
+ * The revision to roll back to, from the state alone: the named one, or else the most recent one that
+ * passed verification and is not `exclude`. Pure. The engine also consults the target's ledger
+ * (`findRollbackTarget` in `target-ledger.ts`).
  */
 export function findRollbackTarget(
   state: ServiceState | undefined,
   options: { exclude?: string; to?: string },
 ): RevisionRecord | undefined {
-  const entries = [...(state?.history ?? [])].reverse();
-  if (options.to) return entries.find((entry) => entry.record && entry.revision === options.to)?.record;
-  return entries.find((entry) => entry.verified && entry.record && entry.revision !== options.exclude)
-    ?.record;
+  return findWithLedger(state, undefined, options);
 }
 
 /** Put secret values back for providers without a secret store (records never hold them). */
@@ -87,8 +86,30 @@ export async function restoreAndVerify(
         const failure = healthCheckFailure(health, { revision: record.revision, url, restored: true });
         throw new BerthError('ROLLBACK_FAILED', failure.message, { details: failure.details ?? {} });
       }
+      if (provider.finishRestore && provider.restoreRevision && applied) {
+        const done = applied;
+        await provider.finishRestore(context, run.target, done, 'commit').catch((error: unknown) =>
+          run.emit({
+            type: 'log',
+            level: 'warn',
+            message: `The restore of ${record.revision} could not be committed: ${toBerthError(error).message}`,
+          }),
+        );
+      }
     });
   } catch (error) {
+    if (provider.finishRestore && provider.restoreRevision && applied) {
+      const done = applied;
+      await provider
+        .finishRestore(providerContextFor(run, 'rollback'), run.target, done, 'revert')
+        .catch((revertError: unknown) =>
+          run.emit({
+            type: 'log',
+            level: 'warn',
+            message: `The restore of ${record.revision} could not be reverted: ${toBerthError(revertError).message}`,
+          }),
+        );
+    }
     const berthError = toBerthError(error, 'ROLLBACK_FAILED');
     const json =
       berthError.code === 'ROLLBACK_FAILED'
@@ -98,6 +119,7 @@ export async function restoreAndVerify(
     return {
       outcome: {
         attempted: true,
+        by: 'engine',
         to: record.revision,
         status: 'failed',
         reason: input.reason,
@@ -112,6 +134,7 @@ export async function restoreAndVerify(
   return {
     outcome: {
       attempted: true,
+      by: 'engine',
       to: record.revision,
       status: 'succeeded',
       reason: input.reason,

@@ -10,6 +10,11 @@ export interface RollbackOutcome {
   from?: string;
   to?: string;
   status: 'succeeded' | 'failed' | 'skipped';
+  /**
+   * Who brought `to` back: `engine` (a restore it ran), or `platform` when the platform kept or
+   * restored it on its own (verify before traffic, a platform rollback) and nothing was redeployed.
+   */
+  by?: 'engine' | 'platform';
   reason: string;
   health?: HealthReport;
   error?: BerthErrorJson;

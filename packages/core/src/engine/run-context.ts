@@ -19,6 +19,11 @@ export interface RunContext {
   signal: AbortSignal;
   /** True once the run's own timeout fired. */
   timedOut: () => boolean;
+  /**
+   * Aborts on the second abort of the run (its signal after its timeout, or the reverse): a rollback
+   * started after the first abort runs under this signal, so a second abort skips it.
+   */
+  secondAbort: AbortSignal;
   phases: PhaseRecord[];
   hooks: Hook[];
   actor: Actor;
@@ -50,19 +55,23 @@ export function createRunContext(options: {
   const redactor = options.redactor ?? new Redactor();
   const holder: { target: ServiceTarget } = { target: options.target };
   const controller = new AbortController();
+  const second = new AbortController();
   let timedOut = false;
+  const abortWith = (error: AbortError) => {
+    if (controller.signal.aborted) second.abort(error);
+    else controller.abort(error);
+  };
   const timer =
     options.timeoutMs === undefined
       ? undefined
       : setTimeout(() => {
           timedOut = true;
-          controller.abort(
+          abortWith(
             new AbortError('DEPLOY_TIMEOUT', `The run passed its timeout of ${options.timeoutMs} ms`),
           );
         }, options.timeoutMs);
   timer?.unref?.();
-  const onAbort = () =>
-    controller.abort(new AbortError('DEPLOY_ABORTED', 'The run was aborted by its AbortSignal'));
+  const onAbort = () => abortWith(new AbortError('DEPLOY_ABORTED', 'The run was aborted by its AbortSignal'));
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
   const run: RunContext = {
@@ -84,6 +93,7 @@ export function createRunContext(options: {
     }),
     signal: controller.signal,
     timedOut: () => timedOut,
+    secondAbort: second.signal,
     phases: [],
     hooks: options.hooks ?? [],
     actor: currentActor(),
@@ -95,15 +105,26 @@ export function createRunContext(options: {
   return run;
 }
 
-/** A copy of `error` whose message, hint and details carry no registered secret value. */
+/**
+ * A copy of `error` whose message, hint, details and `cause` chain carry no registered secret value
+ * (the causes become plain `Error`s with the redacted name, message and code).
+ */
 export function redactedError(run: RunContext, error: unknown): BerthError {
   const berthError = toBerthError(error);
   const clean = run.redactor.value(berthError.toJSON());
-  if (clean.message === berthError.message && clean.hint === berthError.hint) return berthError;
+  if (JSON.stringify(clean) === JSON.stringify(berthError.toJSON())) return berthError;
+  let cause: Error | undefined;
+  for (const link of [...(clean.cause ?? [])].reverse()) {
+    const next: Error & { code?: string } = new Error(link.message, cause ? { cause } : undefined);
+    next.name = link.name;
+    if (link.code) next.code = link.code;
+    cause = next;
+  }
   return new BerthError(clean.code, clean.message, {
     hint: clean.hint,
     retryable: clean.retryable,
     ...(clean.details ? { details: clean.details } : {}),
+    ...(cause ? { cause } : {}),
   });
 }
 
@@ -128,6 +149,7 @@ export function providerContextFor(run: RunContext, phase: PhaseName): ProviderC
     clock: run.clock,
     progress: (update) => run.emit({ type: 'progress', phase, ...update }),
     log: (level, message, data) => run.emit({ type: 'log', level, message, ...(data ? { data } : {}) }),
+    redact: (value) => run.redactor.add(value),
   };
 }
 

@@ -55,6 +55,8 @@ export async function runDown(
             );
             deletedSecrets.push(...owned.map((secret) => secret.key));
           }
+          // The ledger goes with the secrets: its key fingerprinted them.
+          await provider.ledger?.clear?.(context, run.target);
         }
         return observed || deletedSecrets.length > 0 ? 'destroyed' : 'noop';
       });

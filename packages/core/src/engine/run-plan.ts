@@ -8,6 +8,7 @@ import { resolveImage } from './resolve-image.js';
 import { resolveSecrets } from './resolve-secrets.js';
 import { providerContextFor, type RunContext } from './run-context.js';
 import { validateForProvider } from './run-up.js';
+import { completeObserved, readLedger } from './target-ledger.js';
 
 /**
  * `plan`: what `up` would do. Read-only by construction: it calls only the provider's `observe`,
@@ -19,7 +20,7 @@ export async function runPlan(deps: EngineDeps, run: RunContext, input: unknown)
   const target = { service: serviceNameOf(spec), name: spec.name, environment: spec.environment };
   run.target = target;
   const context = providerContextFor(run, 'plan');
-  const state = await deps.state.read(target.service);
+  const [state, ledger] = await Promise.all([deps.state.read(target.service), readLedger(run, deps)]);
   const secrets = await resolveSecrets({
     spec,
     provider: deps.provider,
@@ -27,7 +28,7 @@ export async function runPlan(deps: EngineDeps, run: RunContext, input: unknown)
     target,
     sources: deps.secretSources,
     redactor: run.redactor,
-    fingerprintKey: state?.fingerprintKey ?? planningFingerprintKey(target.service),
+    fingerprintKey: ledger?.fingerprintKey ?? state?.fingerprintKey ?? planningFingerprintKey(target.service),
     generate: false,
   });
   const image = await resolveImage({
@@ -39,10 +40,18 @@ export async function runPlan(deps: EngineDeps, run: RunContext, input: unknown)
     cwd: deps.secretSources.cwd,
     mode: 'inspect',
   });
-  const observed = await deps.provider.observe(context, target);
+  const observed = completeObserved(await deps.provider.observe(context, target), ledger);
   const publicUrl = observed?.url ?? deps.provider.predictUrl?.(target, spec) ?? state?.current?.url;
+  const providerOptions = deps.provider.desiredOptions?.(target, spec);
   const plan = planService({
-    desired: desiredForPlan({ target, spec, image, secrets, ...(publicUrl ? { publicUrl } : {}) }),
+    desired: desiredForPlan({
+      target,
+      spec,
+      image,
+      secrets,
+      ...(publicUrl ? { publicUrl } : {}),
+      ...(providerOptions ? { providerOptions } : {}),
+    }),
     observed,
     current: state?.current,
   });

@@ -8,6 +8,7 @@ import { resolveSecrets } from './resolve-secrets.js';
 import type { StatusResult } from './result.js';
 import { providerContextFor, type RunContext } from './run-context.js';
 import { validateForProvider } from './run-up.js';
+import { completeObserved, historyWithLedger, readLedger } from './target-ledger.js';
 
 /** `status`: the live service, one quick round of its health checks, drift and the last deploy. Read-only. */
 export async function runStatus(
@@ -20,11 +21,13 @@ export async function runStatus(
   const target = { service: serviceNameOf(spec), name: spec.name, environment: spec.environment };
   run.target = target;
   const context = providerContextFor(run, 'plan');
-  const [state, observed] = await Promise.all([
+  const [state, ledger, live] = await Promise.all([
     deps.state.read(target.service),
+    readLedger(run, deps),
     deps.provider.observe(context, target),
   ]);
-  const last = state?.history.at(-1);
+  const observed = completeObserved(live, ledger);
+  const last = historyWithLedger(state?.history ?? [], ledger).at(-1);
   const revisions = deps.provider.listRevisions
     ? await deps.provider.listRevisions(context, target)
     : undefined;
@@ -37,7 +40,7 @@ export async function runStatus(
       target,
       sources: deps.secretSources,
       redactor: run.redactor,
-      fingerprintKey: state?.fingerprintKey ?? newFingerprintKey(),
+      fingerprintKey: ledger?.fingerprintKey ?? state?.fingerprintKey ?? newFingerprintKey(),
       generate: false,
     }).catch(() => []);
     const report = await verifyHealth({
@@ -61,7 +64,11 @@ export async function runStatus(
     ...(healthy !== undefined ? { healthy } : {}),
     env: observed?.env ?? {},
     secrets: Object.keys(observed?.secrets ?? {}).sort(),
-    drift: detectDrift(observed, state?.current),
+    drift: [
+      ...detectDrift(observed, state?.current),
+      ...(observed?.running === false ? [{ path: 'running', recorded: true, observed: false }] : []),
+      ...(observed && !observed.ready ? [{ path: 'ready', recorded: true, observed: false }] : []),
+    ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     ...(last
       ? {
           lastDeploy: {

@@ -1,12 +1,23 @@
 import { BerthError, toBerthError, type ValidationIssue } from '../errors/index.js';
 import { healthCheckFailure } from '../health/health-failure.js';
-import type { HealthReport } from '../health/health-report.js';
+import type { HealthReport, ResolvedHealthCheck } from '../health/health-report.js';
 import type { Plan } from '../plan/plan.js';
+import type { DesiredForPlan } from '../plan/plan-service.js';
 import { planService } from '../plan/plan-service.js';
-import type { ApplyOutcome, DesiredService, ObservedService, SecretBinding } from '../provider/provider.js';
+import { platformActionOf } from '../provider/define-provider.js';
+import type {
+  ApplyOutcome,
+  DesiredService,
+  ObservedService,
+  PlatformAction,
+  RevisionRecord,
+  SecretBinding,
+  TargetLedger,
+} from '../provider/provider.js';
 import { type ServiceSpec, serviceNameOf } from '../spec/service-spec.js';
 import { validateSpec } from '../spec/validate-spec.js';
-import type { CurrentState, ServiceState } from '../state/state-store.js';
+import type { CurrentState, HistoryEntry, ServiceState } from '../state/state-store.js';
+import { type Decision, decide } from './decide.js';
 import {
   buildDesiredService,
   desiredForPlan,
@@ -20,10 +31,20 @@ import { hookFacts } from './hooks.js';
 import { emptyState, historyEntry, recordRun } from './record-run.js';
 import { resolveImage } from './resolve-image.js';
 import { finishSecrets, maskSecretValue, type ResolvedSecret, resolveSecrets } from './resolve-secrets.js';
-import { findRollbackTarget, restoreAndVerify } from './restore-revision.js';
+import { restoreAndVerify } from './restore-revision.js';
 import type { DeployResult, RollbackOutcome } from './result.js';
 import { checkAborted, providerContextFor, type RunContext, runPhase, skipPhase } from './run-context.js';
 import { withServiceLock } from './service-lock.js';
+import {
+  completeObserved,
+  findRollbackTarget,
+  isVerifiedRevision,
+  type LedgerUpdate,
+  readLedger,
+  recordOf,
+  updateLedger,
+  writeLedger,
+} from './target-ledger.js';
 import { verifyService } from './verify-service.js';
 
 /** Options of one `up` run. */
@@ -40,6 +61,9 @@ export interface UpInternals {
   kind?: 'deploy' | 'promotion';
   promotedFrom?: string;
 }
+
+/** How long `up` waits for a busy service (`ObservedService.busy`) before `PROVIDER_BUSY`. */
+export const BUSY_WAIT_MS = 60_000;
 
 /** Without a secret store, a generated value could not be kept stable across deploys: refuse it. */
 function generatedSecretsNeedAStore(provider: string) {
@@ -91,40 +115,286 @@ function failedResult(run: RunContext, error: unknown, extra: Partial<DeployResu
   });
 }
 
-function currentFrom(
+/** Everything one `up` run knows, filled in phase by phase. */
+interface UpFlow {
+  deps: EngineDeps;
+  run: RunContext;
+  spec: ServiceSpec;
+  /** The state read under the lock (absent for a service this store never saw). */
+  previous: ServiceState | undefined;
+  state: ServiceState;
+  startedAt: number;
+  kind: 'deploy' | 'promotion';
+  promotedFrom?: string;
+  /** The target's ledger, as read in `preflight`. */
+  ledger?: TargetLedger;
+  /** Key of the secrets' fingerprints: the ledger's, else the state's. */
+  fingerprintKey: string;
+  secrets: ResolvedSecret[];
+  image?: { ref: string; digest?: string };
+  plan?: Plan;
+  observed?: ObservedService;
+  planInput?: DesiredForPlan;
+  checks: ResolvedHealthCheck[];
+  secretValues: Map<string, string | undefined>;
+  maskedSecrets: Record<string, string>;
+  sequence: number;
+  /** The revision this run created (or adopts) and what `apply` returned. */
+  desired?: DesiredService;
+  outcome?: ApplyOutcome;
+  /** True once `apply` was called: what runs may have changed. */
+  changed: boolean;
+  /** True when verifying the live revision in place. */
+  adopted: boolean;
+  repaired: boolean;
+  platform?: PlatformAction;
+  health?: HealthReport;
+  url?: string;
+  /** Ledger changes of this run, written after `apply` and when the run ends. */
+  ledgerUpdates: LedgerUpdate[];
+  ledgerWrite?: Promise<void>;
+}
+
+/** `up`: validate → lock → preflight → image → plan → secrets → deploy → ready → public URL → verify → traffic → record; after a failure, `decide`. */
+export async function runUp(
+  deps: EngineDeps,
   run: RunContext,
-  desired: DesiredService,
-  outcome: ApplyOutcome,
-  verified: boolean,
-  url: string | undefined,
-): CurrentState {
-  const record = {
-    revision: outcome.revision,
-    desired: stripSecretValues(desired),
-    ...(url ? { url } : {}),
-    ...(outcome.data ? { data: outcome.data } : {}),
-  };
-  return {
-    revision: outcome.revision,
-    ...(url ? { url } : {}),
-    image: desired.image,
-    secretFingerprints: Object.fromEntries(
-      Object.entries(desired.secrets).map(([key, binding]) => [key, binding.fingerprint]),
+  input: unknown,
+  options: UpOptions,
+  internals: UpInternals = {},
+): Promise<DeployResult> {
+  const startedAt = run.clock.now();
+  let spec: ServiceSpec;
+  try {
+    spec = await runPhase(run, 'validate', async () =>
+      validateForProvider(deps, input, { needsImage: true }),
+    );
+  } catch (error) {
+    return failedResult(run, error);
+  }
+  run.target = { service: serviceNameOf(spec), name: spec.name, environment: spec.environment };
+  const operation = internals.kind === 'promotion' ? 'promote' : 'up';
+  return withServiceLock(run, deps, { ...options, operation }, (previous) => {
+    const state = previous ?? emptyState(run.target, deps.provider.name);
+    const flow: UpFlow = {
+      deps,
+      run,
+      spec,
+      previous,
+      state,
+      startedAt,
+      kind: internals.kind ?? 'deploy',
+      ...(internals.promotedFrom ? { promotedFrom: internals.promotedFrom } : {}),
+      fingerprintKey: state.fingerprintKey,
+      secrets: [],
+      checks: [],
+      secretValues: new Map(),
+      maskedSecrets: {},
+      sequence: state.revisionCounter,
+      changed: false,
+      adopted: false,
+      repaired: false,
+      ledgerUpdates: [],
+    };
+    return upLocked(flow);
+  }).catch((error: unknown) => failedResult(run, error));
+}
+
+async function upLocked(flow: UpFlow): Promise<DeployResult> {
+  // Everything up to the plan only reads: a failure here changes nothing.
+  try {
+    await preflightPhase(flow);
+    await imagePhase(flow);
+    await planPhase(flow);
+  } catch (error) {
+    return afterFailure(flow, error);
+  }
+  prepareChecks(flow);
+  if (flow.plan!.action === 'noop' && isVerifiedRevision(flow.observed?.revision, flow.previous, flow.ledger))
+    return noopResult(flow);
+  hookFacts.set(flow.run, {});
+  try {
+    if (flow.plan!.action === 'noop') adoptLive(flow);
+    else await deployRevision(flow);
+    await verifyPhase(flow);
+    await trafficPhase(flow);
+  } catch (error) {
+    return afterFailure(flow, error);
+  }
+  return recordSuccess(flow);
+}
+
+/** `preflight`: the target's ledger (its fingerprint key), secret values, provider and builder checks. */
+async function preflightPhase(flow: UpFlow): Promise<void> {
+  const { run, deps, spec } = flow;
+  const { provider } = deps;
+  const builder = deps.imageBuilder ?? provider.imageBuilder;
+  await runPhase(run, 'preflight', async () => {
+    const context = providerContextFor(run, 'preflight');
+    flow.ledger = await readLedger(run, deps);
+    flow.fingerprintKey = flow.ledger?.fingerprintKey ?? flow.state.fingerprintKey;
+    // Independent reads run side by side; new keys are generated off the main thread while the
+    // image builds (finishSecrets, in the plan phase).
+    const [resolved, providerChecks, builderChecks] = await Promise.all([
+      resolveSecrets({
+        spec,
+        provider,
+        context,
+        target: run.target,
+        sources: deps.secretSources,
+        redactor: run.redactor,
+        fingerprintKey: flow.fingerprintKey,
+        generate: 'later',
+      }),
+      provider.preflight?.(context, run.target, spec),
+      'build' in spec.image ? builder?.preflight?.(context) : undefined,
+    ]);
+    flow.secrets = resolved;
+    const checks = [...(providerChecks ?? []), ...(builderChecks ?? [])];
+    const failed = checks.filter((check) => !check.ok);
+    if (failed.length > 0)
+      throw new BerthError(
+        'PREFLIGHT_FAILED',
+        `Preflight failed: ${failed.map((check) => `${check.name}: ${check.message ?? 'failed'}`).join('; ')}`,
+        {
+          hint:
+            failed
+              .map((check) => check.hint)
+              .filter(Boolean)
+              .join(' ') || undefined,
+          details: { checks },
+        },
+      );
+  });
+}
+
+/** `image`: build and push, or resolve the reference to a digest. */
+async function imagePhase(flow: UpFlow): Promise<void> {
+  const { run, deps, spec } = flow;
+  flow.image = await runPhase(run, 'image', () =>
+    resolveImage({
+      spec,
+      target: run.target,
+      provider: deps.provider,
+      builder: deps.imageBuilder ?? deps.provider.imageBuilder,
+      context: providerContextFor(run, 'image'),
+      cwd: deps.secretSources.cwd,
+      mode: 'build',
+    }),
+  );
+}
+
+/** `plan`: observe (waiting while the platform is busy), then plan against the live service. */
+async function planPhase(flow: UpFlow): Promise<void> {
+  const { run, deps, spec } = flow;
+  const { provider } = deps;
+  flow.plan = await runPhase(run, 'plan', async () => {
+    const [observed, secrets] = await Promise.all([
+      observeWhenIdle(run, deps),
+      finishSecrets(flow.secrets, run.redactor, flow.fingerprintKey),
+    ]);
+    flow.observed = completeObserved(observed, flow.ledger);
+    flow.secrets = secrets;
+    const publicUrl =
+      flow.observed?.url ?? provider.predictUrl?.(run.target, spec) ?? flow.state.current?.url;
+    const providerOptions = provider.desiredOptions?.(run.target, spec);
+    flow.planInput = desiredForPlan({
+      target: run.target,
+      spec,
+      image: flow.image!,
+      secrets,
+      ...(publicUrl ? { publicUrl } : {}),
+      ...(providerOptions ? { providerOptions } : {}),
+    });
+    const plan = planService({
+      desired: flow.planInput,
+      observed: flow.observed,
+      current: flow.previous?.current,
+    });
+    run.emit({ type: 'plan-ready', plan });
+    return plan;
+  });
+  flow.sequence = Math.max(
+    flow.state.revisionCounter,
+    flow.ledger?.revisionCounter ?? 0,
+    revisionSequence(flow.observed?.revision),
+    revisionSequence(flow.state.current?.revision),
+  );
+}
+
+/**
+ * Observe; while the platform reports the service busy with another operation, wait (1 s, growing to
+ * 5 s) up to `BUSY_WAIT_MS`, then fail with a retryable `PROVIDER_BUSY` instead of colliding.
+ */
+export async function observeWhenIdle(
+  run: RunContext,
+  deps: EngineDeps,
+): Promise<ObservedService | undefined> {
+  const context = providerContextFor(run, 'plan');
+  const started = run.clock.now();
+  let wait = 1_000;
+  for (;;) {
+    const observed = await deps.provider.observe(context, run.target);
+    if (!observed?.busy) return observed;
+    if (run.clock.now() - started + wait > BUSY_WAIT_MS)
+      throw new BerthError(
+        'PROVIDER_BUSY',
+        `${run.target.service} is busy with ${observed.busy.operation}${observed.busy.since ? ` since ${observed.busy.since}` : ''}`,
+        { retryable: true },
+      );
+    run.emit({ type: 'log', level: 'info', message: `waiting for ${observed.busy.operation} to end` });
+    await run.clock.sleep(wait, run.signal);
+    wait = Math.min(wait * 2, 5_000);
+  }
+}
+
+/** Secret values for the health checks, and masked values for the result. */
+function prepareChecks(flow: UpFlow): void {
+  flow.secretValues = new Map(flow.secrets.map((secret) => [secret.key, secret.value]));
+  flow.checks = healthChecksOf(flow.spec, flow.secretValues);
+  flow.maskedSecrets = Object.fromEntries(
+    flow.secrets.map((secret) => [secret.key, maskSecretValue(secret.value)]),
+  );
+}
+
+function noopResult(flow: UpFlow): DeployResult {
+  const { run, observed } = flow;
+  return run.redactor.value({
+    status: 'noop',
+    service: run.target.service,
+    runId: run.runId,
+    ...((observed?.url ?? flow.state.current?.url) ? { url: observed?.url ?? flow.state.current?.url } : {}),
+    revision: observed!.revision!,
+    image: flow.image!,
+    plan: flow.plan!,
+    phases: run.phases,
+    secrets: flow.maskedSecrets,
+  });
+}
+
+/** The live service matches, but was never seen verified: verify it in place, changing nothing. */
+function adoptLive(flow: UpFlow): void {
+  const { run, spec, observed } = flow;
+  flow.adopted = true;
+  flow.desired = buildDesiredService({
+    target: run.target,
+    spec,
+    plan: flow.planInput!,
+    revision: observed!.revision ?? revisionId(flow.sequence, flow.planInput!),
+    secrets: Object.fromEntries(
+      flow.secrets.map((secret) => [
+        secret.key,
+        { ref: observed!.secrets[secret.key]?.ref, fingerprint: secret.fingerprint! },
+      ]),
     ),
-    verified,
-    deployedAt: new Date(run.clock.now()).toISOString(),
-    record,
-    ...(outcome.data ? { data: outcome.data } : {}),
-  };
+  });
+  flow.outcome = { revision: flow.desired.revision, ...(observed!.url ? { url: observed!.url } : {}) };
+  for (const phase of ['secrets', 'deploy', 'ready', 'public-url'] as const) skipPhase(run, phase);
 }
 
 /** Bindings for every secret: upsert the changed ones, reuse the live reference for the rest. */
-async function upsertSecrets(
-  run: RunContext,
-  deps: EngineDeps,
-  secrets: ResolvedSecret[],
-  observed: ObservedService | undefined,
-): Promise<Record<string, SecretBinding>> {
+async function upsertSecrets(flow: UpFlow): Promise<Record<string, SecretBinding>> {
+  const { run, deps, secrets, observed } = flow;
   const store = deps.provider.secrets;
   if (!store)
     return Object.fromEntries(
@@ -155,434 +425,478 @@ async function upsertSecrets(
   );
 }
 
-/** `up`: validate → lock → preflight → image → plan → secrets → deploy → ready → public URL → verify → (rollback) → record. */
-export async function runUp(
-  deps: EngineDeps,
-  run: RunContext,
-  input: unknown,
-  options: UpOptions,
-  internals: UpInternals = {},
-): Promise<DeployResult> {
-  const startedAt = run.clock.now();
-  let spec: ServiceSpec;
-  try {
-    spec = await runPhase(run, 'validate', async () =>
-      validateForProvider(deps, input, { needsImage: true }),
-    );
-  } catch (error) {
-    return failedResult(run, error);
-  }
-  run.target = { service: serviceNameOf(spec), name: spec.name, environment: spec.environment };
-  const operation = internals.kind === 'promotion' ? 'promote' : 'up';
-  return withServiceLock(run, deps, { ...options, operation }, (state) =>
-    upLocked(deps, run, spec, state, startedAt, internals),
-  ).catch((error: unknown) => failedResult(run, error));
+/** What the ledger keeps for an applied revision. */
+function revisionRecordOf(desired: DesiredService, outcome: ApplyOutcome): RevisionRecord {
+  return {
+    revision: outcome.revision,
+    desired: stripSecretValues(desired),
+    ...(outcome.url ? { url: outcome.url } : {}),
+    ...(outcome.data ? { data: outcome.data } : {}),
+  };
 }
 
-async function upLocked(
-  deps: EngineDeps,
-  run: RunContext,
-  spec: ServiceSpec,
-  previous: ServiceState | undefined,
-  startedAt: number,
-  internals: UpInternals,
-): Promise<DeployResult> {
+/** Note an applied revision in the ledger at once (in the background), so a crash right after `apply` converges. */
+function noteApplied(flow: UpFlow, desired: DesiredService, outcome: ApplyOutcome): void {
+  const update: LedgerUpdate = {
+    revision: outcome.revision,
+    record: revisionRecordOf(desired, outcome),
+    deployedAt: new Date(flow.run.clock.now()).toISOString(),
+    runId: flow.run.runId,
+  };
+  flow.ledgerUpdates.push(update);
+  if (outcome.platform) flow.platform = outcome.platform;
+  const before = flow.ledgerWrite ?? Promise.resolve();
+  flow.ledgerWrite = before.then(() => writeLedger(flow.run, flow.deps, ledgerOf(flow)));
+}
+
+function ledgerOf(flow: UpFlow, extra: LedgerUpdate[] = []): TargetLedger {
+  return updateLedger(flow.ledger, { fingerprintKey: flow.fingerprintKey, revisionCounter: flow.sequence }, [
+    ...flow.ledgerUpdates,
+    ...extra,
+  ]);
+}
+
+/** `secrets` → `deploy` → `ready` → `public-url`: run a new revision of the spec. */
+async function deployRevision(flow: UpFlow): Promise<void> {
+  const { run, deps, spec } = flow;
   const { provider } = deps;
   const target = run.target;
-  const state = previous ?? emptyState(target, provider.name);
-  const builder = deps.imageBuilder ?? provider.imageBuilder;
-  let secrets: ResolvedSecret[] = [];
-  let image: { ref: string; digest?: string } | undefined;
-  let plan: Plan | undefined;
-  let observed: ObservedService | undefined;
-  const kind = internals.kind ?? 'deploy';
-  let sequence = state.revisionCounter;
-  const recordFailure = async (
-    error: unknown,
-    current: CurrentState | undefined | 'keep',
-    extra: Partial<DeployResult> = {},
-  ) => {
-    const berthError = toBerthError(error);
-    const entry = historyEntry(run, startedAt, {
-      kind,
-      status: 'failed',
-      verified: false,
-      ...(image ? { image } : {}),
-      ...(internals.promotedFrom ? { promotedFrom: internals.promotedFrom } : {}),
-      error: berthError.toJSON(),
-    });
-    await recordRun(deps.state, run.redactor, { ...state, revisionCounter: sequence }, entry, current).catch(
-      (error: unknown) => warnNotRecorded(run, error),
-    );
-    return failedResult(run, berthError, {
-      ...(plan ? { plan } : {}),
-      ...(image ? { image } : {}),
-      ...extra,
-    });
-  };
-
-  // Everything up to the plan only reads: a failure here changes nothing.
-  try {
-    await runPhase(run, 'preflight', async () => {
-      const context = providerContextFor(run, 'preflight');
-      // Independent reads run side by side; new keys are generated off the main thread while the
-      // image builds (finishSecrets, in the plan phase).
-      const [resolved, providerChecks, builderChecks] = await Promise.all([
-        resolveSecrets({
-          spec,
-          provider,
-          context,
-          target,
-          sources: deps.secretSources,
-          redactor: run.redactor,
-          fingerprintKey: state.fingerprintKey,
-          generate: 'later',
-        }),
-        provider.preflight?.(context, target, spec),
-        'build' in spec.image ? builder?.preflight?.(context) : undefined,
-      ]);
-      secrets = resolved;
-      const checks = [...(providerChecks ?? []), ...(builderChecks ?? [])];
-      const failed = checks.filter((check) => !check.ok);
-      if (failed.length > 0)
-        throw new BerthError(
-          'PREFLIGHT_FAILED',
-          `Preflight failed: ${failed.map((check) => `${check.name}: ${check.message ?? 'failed'}`).join('; ')}`,
-          {
-            hint:
-              failed
-                .map((check) => check.hint)
-                .filter(Boolean)
-                .join(' ') || undefined,
-            details: { checks },
-          },
-        );
-    });
-    image = await runPhase(run, 'image', () =>
-      resolveImage({
-        spec,
-        target,
-        provider,
-        builder,
-        context: providerContextFor(run, 'image'),
-        cwd: deps.secretSources.cwd,
-        mode: 'build',
-      }),
-    );
-    plan = await runPhase(run, 'plan', async () => {
-      [observed, secrets] = await Promise.all([
-        provider.observe(providerContextFor(run, 'plan'), target),
-        finishSecrets(secrets, run.redactor, state.fingerprintKey),
-      ]);
-      const publicUrl = observed?.url ?? provider.predictUrl?.(target, spec) ?? state.current?.url;
-      const result = planService({
-        desired: desiredForPlan({
-          target,
-          spec,
-          image: image!,
-          secrets,
-          ...(publicUrl ? { publicUrl } : {}),
-        }),
-        observed,
-        current: previous?.current,
-      });
-      run.emit({ type: 'plan-ready', plan: result });
-      return result;
-    });
-  } catch (error) {
-    return recordFailure(error, 'keep');
-  }
-
-  const secretValues = new Map(secrets.map((secret) => [secret.key, secret.value]));
-  const checks = healthChecksOf(spec, secretValues);
-  const maskedSecrets = Object.fromEntries(
-    secrets.map((secret) => [secret.key, maskSecretValue(secret.value)]),
-  );
-  const publicUrl = observed?.url ?? provider.predictUrl?.(target, spec) ?? state.current?.url;
-  const planInput = desiredForPlan({
+  const down = flow.observed;
+  if (down?.revision && (!down.ready || down.running === false))
+    // A repair: the live revision is down, so it no longer counts as verified.
+    flow.ledgerUpdates.push({ revision: down.revision, failedAt: new Date(run.clock.now()).toISOString() });
+  const bindings = await runPhase(run, 'secrets', () => upsertSecrets(flow));
+  flow.sequence += 1;
+  const desired = buildDesiredService({
     target,
     spec,
-    image: image!,
-    secrets,
-    ...(publicUrl ? { publicUrl } : {}),
+    plan: flow.planInput!,
+    revision: revisionId(flow.sequence, flow.planInput!),
+    secrets: bindings,
   });
-
-  if (plan!.action === 'noop') {
-    const current = previous?.current;
-    if (current?.verified && current.revision === observed?.revision)
-      return run.redactor.value({
-        status: 'noop',
-        service: target.service,
-        runId: run.runId,
-        url: observed?.url ?? current.url,
-        revision: current.revision,
-        image: image!,
-        plan: plan!,
-        phases: run.phases,
-        secrets: maskedSecrets,
-      });
-  }
-
-  sequence = Math.max(
-    state.revisionCounter,
-    revisionSequence(observed?.revision),
-    revisionSequence(state.current?.revision),
+  flow.desired = desired;
+  flow.changed = true;
+  flow.outcome = await runPhase(run, 'deploy', () =>
+    provider.apply(providerContextFor(run, 'deploy'), desired, {
+      ...(flow.observed ? { observed: flow.observed } : {}),
+      reason: 'deploy',
+    }),
   );
-  let desired: DesiredService | undefined;
-  let outcome: ApplyOutcome | undefined;
-  let health: HealthReport | undefined;
-  let url: string | undefined;
-  const facts: Record<string, string | undefined> = {};
-  hookFacts.set(run, facts);
-  try {
-    if (plan!.action === 'noop') {
-      // Live service matches, but Berth never saw it verified: verify it in place (adopt).
-      desired = buildDesiredService({
+  noteApplied(flow, desired, flow.outcome);
+  if (provider.waitReady) {
+    const applied = flow.outcome;
+    flow.outcome = await runPhase(run, 'ready', () =>
+      provider.waitReady!(providerContextFor(run, 'ready'), target, applied),
+    );
+  } else skipPhase(run, 'ready');
+  const liveUrl = flow.outcome.url;
+  if (spec.publicUrlEnv && liveUrl && desired.env[spec.publicUrlEnv] !== liveUrl) {
+    const urlEnv = spec.publicUrlEnv;
+    const result = await runPhase(run, 'public-url', async () => {
+      flow.sequence += 1;
+      const withUrl = { ...flow.planInput!, env: { ...flow.planInput!.env, [urlEnv]: liveUrl } };
+      const next = buildDesiredService({
         target,
         spec,
-        plan: planInput,
-        revision: observed!.revision ?? revisionId(sequence, planInput),
-        secrets: Object.fromEntries(
-          secrets.map((secret) => [
-            secret.key,
-            { ref: observed!.secrets[secret.key]?.ref, fingerprint: secret.fingerprint! },
-          ]),
-        ),
-      });
-      outcome = { revision: desired.revision, ...(observed!.url ? { url: observed!.url } : {}) };
-      for (const phase of ['secrets', 'deploy', 'ready', 'public-url'] as const) skipPhase(run, phase);
-    } else {
-      const bindings = await runPhase(run, 'secrets', () => upsertSecrets(run, deps, secrets, observed));
-      sequence += 1;
-      desired = buildDesiredService({
-        target,
-        spec,
-        plan: planInput,
-        revision: revisionId(sequence, planInput),
+        plan: withUrl,
+        revision: revisionId(flow.sequence, withUrl),
         secrets: bindings,
       });
-      const applyDesired = desired;
-      outcome = await runPhase(run, 'deploy', () =>
-        provider.apply(providerContextFor(run, 'deploy'), applyDesired, {
-          ...(observed ? { observed } : {}),
-          reason: 'deploy',
-        }),
-      );
-      if (provider.waitReady) {
-        const applied = outcome;
-        outcome = await runPhase(run, 'ready', () =>
-          provider.waitReady!(providerContextFor(run, 'ready'), target, applied),
-        );
-      } else skipPhase(run, 'ready');
-      const liveUrl = outcome.url;
-      if (spec.publicUrlEnv && liveUrl && desired.env[spec.publicUrlEnv] !== liveUrl) {
-        const urlEnv = spec.publicUrlEnv;
-        const result = await runPhase(run, 'public-url', async () => {
-          sequence += 1;
-          const withUrl = { ...planInput, env: { ...planInput.env, [urlEnv]: liveUrl } };
-          const next = buildDesiredService({
-            target,
-            spec,
-            plan: withUrl,
-            revision: revisionId(sequence, withUrl),
-            secrets: bindings,
-          });
-          const context = providerContextFor(run, 'public-url');
-          let applied = await provider.apply(context, next, { reason: 'public-url' });
-          if (provider.waitReady) applied = await provider.waitReady(context, target, applied);
-          return { next, applied };
-        });
-        desired = result.next;
-        outcome = result.applied;
-      } else skipPhase(run, 'public-url');
-    }
-    url = outcome.url;
-    facts.url = url;
-    facts.revision = outcome.revision;
-    const verifyUrl = outcome.candidateUrl ?? outcome.url;
-    const verifiedRevision = outcome.revision;
-    await runPhase(run, 'verify', async () => {
-      if (!verifyUrl) throw new BerthError('HEALTH_CHECK_FAILED', 'The provider reported no URL to verify');
-      health = await verifyService(run, deps, { url: verifyUrl, spec, checks, revision: verifiedRevision });
-      checkAborted(run);
-      if (!health.healthy) throw healthCheckFailure(health, { revision: verifiedRevision, url: verifyUrl });
+      const context = providerContextFor(run, 'public-url');
+      flow.desired = next;
+      let applied = await provider.apply(context, next, { reason: 'public-url' });
+      noteApplied(flow, next, applied);
+      if (provider.waitReady) applied = await provider.waitReady(context, target, applied);
+      return applied;
     });
-    if (outcome.candidateUrl && provider.shiftTraffic) {
-      const candidate = outcome;
-      outcome = await runPhase(run, 'traffic', async () => ({
-        ...candidate,
-        ...(await provider.shiftTraffic!(providerContextFor(run, 'traffic'), target, candidate.revision)),
-      }));
-      url = outcome.url ?? url;
-    } else skipPhase(run, 'traffic');
-  } catch (error) {
-    const failure = toBerthError(error);
-    const changed = outcome !== undefined || run.phases.some((phase) => phase.name === 'deploy');
-    const failedCurrent =
-      desired && outcome ? currentFrom(run, desired, outcome, false, url ?? outcome.url) : 'keep';
-    if (
-      failure.code === 'DEPLOY_ABORTED' ||
-      failure.code === 'DEPLOY_TIMEOUT' ||
-      spec.rollback === 'never' ||
-      !changed
-    )
-      return recordFailure(failure, failedCurrent, health ? { health } : {});
-    return rollBackAfterFailure(deps, run, {
-      spec,
-      state,
-      failure,
-      failedRevision: desired?.revision,
-      failedRecord:
-        desired && outcome ? currentFrom(run, desired, outcome, false, url ?? outcome.url).record : undefined,
-      checks,
-      secretValues,
-      startedAt,
-      kind,
-      image: image!,
-      plan: plan!,
-      maskedSecrets,
-      sequence,
-      ...(health ? { health } : {}),
-      ...(internals.promotedFrom ? { promotedFrom: internals.promotedFrom } : {}),
-    });
-  }
+    flow.outcome = result;
+  } else skipPhase(run, 'public-url');
+}
 
-  const current = currentFrom(run, desired, outcome, true, url);
-  const entry = historyEntry(run, startedAt, {
-    kind,
-    status: 'succeeded',
-    revision: outcome.revision,
-    ...(previous?.current ? { previousRevision: previous.current.revision } : {}),
-    image: desired.image,
-    verified: true,
-    record: current.record,
-    ...(internals.promotedFrom ? { promotedFrom: internals.promotedFrom } : {}),
-  });
-  // The new revision is live and verified: record it even if the run was aborted a moment ago.
-  await runPhase(
-    run,
-    'record',
-    () => recordRun(deps.state, run.redactor, { ...state, revisionCounter: sequence }, entry, current),
-    { evenIfAborted: true },
-  );
-  return run.redactor.value({
-    status: 'succeeded',
-    service: target.service,
-    runId: run.runId,
-    ...(url ? { url } : {}),
-    revision: outcome.revision,
-    image: desired.image,
-    plan: plan!,
-    phases: run.phases,
-    ...(health ? { health } : {}),
-    secrets: maskedSecrets,
+/** `verify`: health checks at the candidate URL (verify before traffic) or the service URL. */
+async function verifyPhase(flow: UpFlow): Promise<void> {
+  const { run, deps, spec } = flow;
+  const outcome = flow.outcome!;
+  flow.url = outcome.url;
+  const facts = hookFacts.get(run) ?? {};
+  facts.url = flow.url;
+  facts.revision = outcome.revision;
+  hookFacts.set(run, facts);
+  const verifyUrl = outcome.candidateUrl ?? outcome.url;
+  const revision = outcome.revision;
+  await runPhase(run, 'verify', async () => {
+    if (!verifyUrl) throw new BerthError('HEALTH_CHECK_FAILED', 'The provider reported no URL to verify');
+    flow.health = await verifyService(run, deps, { url: verifyUrl, spec, checks: flow.checks, revision });
+    checkAborted(run);
+    if (!flow.health.healthy) throw healthCheckFailure(flow.health, { revision, url: verifyUrl });
   });
 }
 
-async function rollBackAfterFailure(
-  deps: EngineDeps,
+/** `traffic`: move all traffic to the revision verified on its candidate URL. */
+async function trafficPhase(flow: UpFlow): Promise<void> {
+  const { run, deps } = flow;
+  const candidate = flow.outcome!;
+  if (!candidate.candidateUrl || !deps.provider.shiftTraffic) return skipPhase(run, 'traffic');
+  flow.outcome = await runPhase(run, 'traffic', async () => ({
+    ...candidate,
+    ...(await deps.provider.shiftTraffic!(
+      providerContextFor(run, 'traffic'),
+      run.target,
+      candidate.revision,
+    )),
+  }));
+  flow.url = flow.outcome.url ?? flow.url;
+}
+
+/** The current state describing `record`, live now. */
+function currentState(
   run: RunContext,
-  input: {
-    spec: ServiceSpec;
-    state: ServiceState;
-    failure: BerthError;
-    failedRevision?: string;
-    failedRecord?: CurrentState['record'];
-    checks: ReturnType<typeof healthChecksOf>;
-    secretValues: Map<string, string | undefined>;
-    startedAt: number;
-    kind: 'deploy' | 'promotion';
-    image: { ref: string; digest?: string };
-    plan: Plan;
-    maskedSecrets: Record<string, string>;
-    sequence: number;
-    health?: HealthReport;
-    promotedFrom?: string;
-  },
-): Promise<DeployResult> {
-  const target = findRollbackTarget(
-    input.state,
-    input.failedRevision ? { exclude: input.failedRevision } : {},
-  );
-  let rollback: RollbackOutcome;
-  let current: CurrentState | 'keep' = 'keep';
-  if (!target) {
-    rollback = { attempted: false, status: 'skipped', reason: 'no earlier revision passed verification' };
-    if (input.failedRecord) current = { ...currentOf(run, input.failedRecord), verified: false };
-  } else {
-    const restored = await restoreAndVerify(run, deps, {
-      record: target,
-      reason: input.failure.message,
-      spec: input.spec,
-      checks: input.checks,
-      secretValues: input.secretValues,
-      ...(input.failedRevision ? { from: input.failedRevision } : {}),
-    });
-    rollback = restored.outcome;
-    const url = restored.applied?.url ?? target.url;
-    current = {
-      ...currentOf(run, { ...target, ...(url ? { url } : {}) }),
-      verified: restored.outcome.status === 'succeeded',
-    };
-  }
-  const status: DeployResult['status'] = !rollback.attempted
-    ? 'failed'
-    : rollback.status === 'succeeded'
-      ? 'rolled-back'
-      : 'rollback-failed';
-  const entry = historyEntry(run, input.startedAt, {
-    kind: input.kind,
-    status,
-    ...(input.failedRevision ? { revision: input.failedRevision } : {}),
-    ...(input.state.current ? { previousRevision: input.state.current.revision } : {}),
-    image: input.image,
-    verified: false,
-    ...(input.failedRecord ? { record: input.failedRecord } : {}),
-    ...(input.promotedFrom ? { promotedFrom: input.promotedFrom } : {}),
-    error: input.failure.toJSON(),
-  });
-  await runPhase(
-    run,
-    'record',
-    () =>
-      recordRun(
-        deps.state,
-        run.redactor,
-        { ...input.state, revisionCounter: input.sequence },
-        entry,
-        current,
-      ),
-    { evenIfAborted: true },
-  ).catch((error: unknown) => warnNotRecorded(run, error));
-  const serving = current === 'keep' ? undefined : current;
-  return run.redactor.value({
-    status,
-    service: run.target.service,
-    runId: run.runId,
-    ...(serving?.url ? { url: serving.url } : {}),
-    ...(serving ? { revision: serving.revision } : {}),
-    image: input.image,
-    plan: input.plan,
-    phases: run.phases,
-    ...(input.health ? { health: input.health } : {}),
-    rollback,
-    error: input.failure.toJSON(),
-    secrets: input.maskedSecrets,
-  });
-}
-
-/** Current state describing a recorded revision. */
-export function currentOf(run: RunContext, record: CurrentState['record']): CurrentState {
+  record: RevisionRecord,
+  verified: boolean,
+  url?: string,
+): CurrentState {
+  const withUrl = url ? { ...record, url } : record;
   return {
     revision: record.revision,
-    ...(record.url ? { url: record.url } : {}),
+    ...(withUrl.url ? { url: withUrl.url } : {}),
     image: record.desired.image,
     secretFingerprints: Object.fromEntries(
       Object.entries(record.desired.secrets).map(([key, binding]) => [key, binding.fingerprint]),
     ),
-    verified: true,
+    verified,
     deployedAt: new Date(run.clock.now()).toISOString(),
-    record,
+    record: withUrl,
     ...(record.data ? { data: record.data } : {}),
   };
+}
+
+/** Current state describing a recorded revision (verified). */
+export function currentOf(run: RunContext, record: CurrentState['record']): CurrentState {
+  return currentState(run, record, true);
+}
+
+/** Write the ledger with this run's changes, after the write started after `apply`. */
+async function finishLedger(flow: UpFlow, extra: LedgerUpdate[]): Promise<void> {
+  await flow.ledgerWrite;
+  if (!flow.deps.provider.ledger) return;
+  flow.ledgerUpdates.push(...extra);
+  await writeLedger(flow.run, flow.deps, ledgerOf(flow));
+}
+
+/** `record` after a verified revision: state, history and ledger; a failing `after: 'record'` hook is reported truthfully. */
+async function recordSuccess(flow: UpFlow): Promise<DeployResult> {
+  const { run, deps, desired, outcome } = flow;
+  const now = new Date(run.clock.now()).toISOString();
+  const record = revisionRecordOf(desired!, { ...outcome!, ...(flow.url ? { url: flow.url } : {}) });
+  const current = currentState(run, record, true, flow.url);
+  const entry = historyEntry(run, flow.startedAt, {
+    kind: flow.kind,
+    status: 'succeeded',
+    revision: outcome!.revision,
+    ...(flow.previous?.current ? { previousRevision: flow.previous.current.revision } : {}),
+    image: desired!.image,
+    verified: true,
+    record,
+    ...(flow.promotedFrom ? { promotedFrom: flow.promotedFrom } : {}),
+  });
+  const stateToWrite = { ...flow.state, fingerprintKey: flow.fingerprintKey, revisionCounter: flow.sequence };
+  let written: ServiceState | undefined;
+  const base = {
+    service: run.target.service,
+    runId: run.runId,
+    ...(flow.url ? { url: flow.url } : {}),
+    revision: outcome!.revision,
+    image: desired!.image,
+    plan: flow.plan!,
+    ...(flow.health ? { health: flow.health } : {}),
+    secrets: flow.maskedSecrets,
+  };
+  try {
+    // The new revision is live and verified: record it even if the run was aborted a moment ago.
+    await runPhase(
+      run,
+      'record',
+      async () => {
+        const [state] = await Promise.all([
+          recordRun(deps.state, run.redactor, stateToWrite, entry, current),
+          finishLedger(flow, [{ revision: outcome!.revision, record, verifiedAt: now, runId: run.runId }]),
+        ]);
+        written = state;
+      },
+      { evenIfAborted: true },
+    );
+  } catch (error) {
+    const failure = toBerthError(error);
+    if (written) {
+      // The state was written but an `after: 'record'` hook failed: history says so too.
+      const history = written.history.map((item, index, all) =>
+        index === all.length - 1 ? { ...item, status: 'failed' as const, error: failure.toJSON() } : item,
+      );
+      await deps.state
+        .write(run.target.service, run.redactor.value({ ...written, history }))
+        .catch((writeError: unknown) => warnNotRecorded(run, writeError));
+    }
+    return failedResult(run, failure, base);
+  }
+  return run.redactor.value({ status: 'succeeded', ...base, phases: run.phases });
+}
+
+/** Observe after a failure; a provider that throws gives `undefined` and `unknown: true`. */
+async function observeAfter(flow: UpFlow): Promise<{ observed?: ObservedService; unknown: boolean }> {
+  try {
+    const observed = await flow.deps.provider.observe(
+      providerContextFor(flow.run, 'record'),
+      flow.run.target,
+    );
+    return { ...(observed ? { observed } : {}), unknown: false };
+  } catch (error) {
+    flow.run.emit({
+      type: 'log',
+      level: 'warn',
+      message: `The service could not be observed after the failure: ${toBerthError(error).message}`,
+    });
+    return { unknown: true };
+  }
+}
+
+/**
+ * After any failure: observe the target, `decide`, act (rollback, repair, or nothing), observe again
+ * and record what is really live, with the status that says what happened.
+ */
+async function afterFailure(flow: UpFlow, error: unknown): Promise<DeployResult> {
+  const { run, spec } = flow;
+  const failure = toBerthError(error);
+  flow.platform = platformActionOf(error) ?? flow.platform;
+  if (!flow.changed && !flow.adopted) return recordFailure(flow, failure, { decision: undefined });
+  const failedRevision = flow.desired?.revision;
+  const seen = await observeAfter(flow);
+  const lastVerified = findRollbackTarget(flow.previous, flow.ledger, {
+    ...(failedRevision ? { exclude: failedRevision } : {}),
+  });
+  const aborted = failure.code === 'DEPLOY_ABORTED' || failure.code === 'DEPLOY_TIMEOUT';
+  const serving = seen.observed?.revision;
+  const decision = decide(
+    seen.unknown
+      ? undefined
+      : seen.observed
+        ? {
+            ...(serving ? { revision: serving } : {}),
+            ready: seen.observed.ready,
+            ...(seen.observed.running !== undefined ? { running: seen.observed.running } : {}),
+          }
+        : undefined,
+    {
+      code: failure.code,
+      changed: flow.changed,
+      adopted: flow.adopted,
+      ...(failedRevision ? { failedRevision } : {}),
+      ...(flow.platform ? { platform: flow.platform } : {}),
+      ...(lastVerified ? { lastVerified: lastVerified.revision } : {}),
+      servingVerified: serving !== failedRevision && isVerifiedRevision(serving, flow.previous, flow.ledger),
+      neverTookTraffic:
+        flow.outcome?.candidateUrl !== undefined &&
+        !run.phases.some((phase) => phase.name === 'traffic' && phase.status === 'succeeded'),
+      rollbackAllowed: !(aborted && run.secondAbort.aborted),
+      repaired: flow.repaired,
+    },
+    spec.rollback,
+  );
+  if (decision.action === 'repair') return repair(flow, failure);
+  if (decision.action === 'record' && decision.outcome === 'rolled-back' && seen.observed?.url) {
+    // A verified revision still (or again) serves: check it answers, rather than take it on trust.
+    const health = await verifyService(aborted ? { ...run, signal: run.secondAbort } : run, flow.deps, {
+      url: seen.observed.url,
+      spec,
+      checks: flow.checks,
+      revision: serving!,
+    }).catch(() => undefined);
+    if (health?.healthy) return recordFailure(flow, failure, { decision, seen, servingHealth: health });
+    if (lastVerified) return rollBack(flow, failure, lastVerified, aborted);
+  }
+  if (decision.action === 'record') return recordFailure(flow, failure, { decision, seen });
+  return rollBack(flow, failure, lastVerified!, aborted);
+}
+
+/** The live revision is down: deploy the spec once as a new revision; a failure of that follows the usual rules. */
+async function repair(flow: UpFlow, failure: BerthError): Promise<DeployResult> {
+  flow.run.emit({ type: 'log', level: 'warn', message: `repairing: ${failure.message}` });
+  flow.repaired = true;
+  flow.adopted = false;
+  try {
+    await deployRevision(flow);
+    await verifyPhase(flow);
+    await trafficPhase(flow);
+  } catch (error) {
+    return afterFailure(flow, error);
+  }
+  return recordSuccess(flow);
+}
+
+/** Restore `to` and verify it, under a signal only a second abort stops. */
+async function rollBack(
+  flow: UpFlow,
+  failure: BerthError,
+  to: RevisionRecord,
+  aborted: boolean,
+): Promise<DeployResult> {
+  const rollbackRun: RunContext = aborted ? { ...flow.run, signal: flow.run.secondAbort } : flow.run;
+  const restored = await restoreAndVerify(rollbackRun, flow.deps, {
+    record: to,
+    reason: failure.message,
+    spec: flow.spec,
+    checks: flow.checks,
+    secretValues: flow.secretValues,
+    ...(flow.desired ? { from: flow.desired.revision } : {}),
+  });
+  const seen = await observeAfter(flow);
+  return recordFailure(flow, failure, {
+    seen,
+    rollback: restored.outcome,
+    restored: to,
+    ...(restored.applied ? { applied: restored.applied } : {}),
+  });
+}
+
+/**
+ * Record a failed run truthfully: the history entry, and as `current` what was observed to serve
+ * (verified only when it passed verification and has not failed since). Nothing observed (the
+ * provider threw): the engine's best knowledge, the failed revision unverified.
+ */
+async function recordFailure(
+  flow: UpFlow,
+  failure: BerthError,
+  input: {
+    decision?: Decision | undefined;
+    seen?: { observed?: ObservedService; unknown: boolean };
+    rollback?: RollbackOutcome;
+    restored?: RevisionRecord;
+    applied?: ApplyOutcome;
+    /** The health of the serving revision, checked when the platform kept or restored it. */
+    servingHealth?: HealthReport;
+  },
+): Promise<DeployResult> {
+  const { run, deps } = flow;
+  const now = new Date(run.clock.now()).toISOString();
+  const failedRevision = flow.desired?.revision;
+  const failedRecord =
+    flow.desired && flow.outcome ? revisionRecordOf(flow.desired, flow.outcome) : undefined;
+  const rollbackOk = input.rollback?.status === 'succeeded';
+  const ledgerUpdates: LedgerUpdate[] = [];
+  if (failedRevision && (flow.changed || flow.adopted) && failedRecord)
+    ledgerUpdates.push({ revision: failedRevision, record: failedRecord, failedAt: now });
+  // A restored revision is marked failed only when its own health checks failed, not when the
+  // provider could not restore it.
+  if (input.restored && rollbackOk)
+    ledgerUpdates.push({ revision: input.restored.revision, verifiedAt: now, runId: run.runId });
+  else if (input.restored && input.rollback?.health && !input.rollback.health.healthy)
+    ledgerUpdates.push({ revision: input.restored.revision, failedAt: now });
+
+  // What serves now, by observation.
+  let current: CurrentState | undefined | 'keep' = 'keep';
+  let serving: string | undefined;
+  let url: string | undefined;
+  const observed = input.seen?.observed;
+  if (input.seen && !input.seen.unknown) {
+    serving = observed?.revision;
+    url = observed?.url;
+    if (!observed) current = undefined;
+    else if (serving) {
+      const ledger = ledgerOf(flow, ledgerUpdates);
+      const record =
+        serving === failedRevision
+          ? failedRecord
+          : ((input.restored?.revision === serving ? input.restored : undefined) ??
+            recordOf(serving, flow.previous, ledger));
+      const verified =
+        serving === input.restored?.revision
+          ? rollbackOk
+          : serving !== failedRevision && isVerifiedRevision(serving, flow.previous, ledger);
+      if (record) current = currentState(run, record, verified, url ?? input.applied?.url ?? record.url);
+    }
+  } else if (input.seen?.unknown || flow.changed) {
+    // Not observed: what the engine knows.
+    if (input.restored) {
+      serving = input.restored.revision;
+      url = input.applied?.url ?? input.restored.url;
+      current = currentState(run, input.restored, rollbackOk, url);
+    } else if (failedRecord) {
+      serving = failedRevision;
+      url = flow.url ?? flow.outcome?.url;
+      current = currentState(run, failedRecord, false, url);
+    }
+  }
+
+  const decision = input.decision;
+  let rollback = input.rollback;
+  let status: DeployResult['status'] = 'failed';
+  if (rollback) {
+    status = rollbackOk && serving === input.restored?.revision ? 'rolled-back' : 'rollback-failed';
+    if (rollbackOk && serving !== input.restored?.revision)
+      rollback = {
+        ...rollback,
+        status: 'failed',
+        error: new BerthError(
+          'ROLLBACK_FAILED',
+          `Revision ${input.restored?.revision} passed verification but ${serving ?? 'nothing'} serves`,
+        ).toJSON(),
+      };
+  } else if (decision?.action === 'record' && (flow.changed || flow.adopted)) {
+    status = decision.outcome;
+    rollback =
+      decision.outcome === 'rolled-back'
+        ? {
+            attempted: false,
+            status: 'succeeded',
+            by: 'platform',
+            ...(failedRevision ? { from: failedRevision } : {}),
+            ...(serving ? { to: serving } : {}),
+            reason: decision.reason,
+            ...(input.servingHealth ? { health: input.servingHealth } : {}),
+          }
+        : flow.spec.rollback === 'never'
+          ? undefined
+          : { attempted: false, status: 'skipped', reason: decision.reason };
+  }
+  const entry: HistoryEntry = historyEntry(run, flow.startedAt, {
+    kind: flow.kind,
+    status,
+    verified: false,
+    ...(failedRevision && (flow.changed || flow.adopted) ? { revision: failedRevision } : {}),
+    ...(flow.previous?.current ? { previousRevision: flow.previous.current.revision } : {}),
+    ...(flow.image ? { image: flow.image } : {}),
+    ...(failedRecord && (flow.changed || flow.adopted) ? { record: failedRecord } : {}),
+    ...(flow.promotedFrom ? { promotedFrom: flow.promotedFrom } : {}),
+    error: failure.toJSON(),
+  });
+  const write = async () => {
+    await Promise.all([
+      recordRun(
+        deps.state,
+        run.redactor,
+        { ...flow.state, fingerprintKey: flow.fingerprintKey, revisionCounter: flow.sequence },
+        entry,
+        current,
+      ),
+      flow.changed || flow.adopted ? finishLedger(flow, ledgerUpdates) : flow.ledgerWrite,
+    ]);
+  };
+  if (rollback?.attempted)
+    await runPhase(run, 'record', write, { evenIfAborted: true }).catch((e: unknown) =>
+      warnNotRecorded(run, e),
+    );
+  else await write().catch((e: unknown) => warnNotRecorded(run, e));
+  return run.redactor.value({
+    status,
+    service: run.target.service,
+    runId: run.runId,
+    ...(url ? { url } : {}),
+    ...(serving ? { revision: serving } : {}),
+    ...(flow.image ? { image: flow.image } : {}),
+    ...(flow.plan ? { plan: flow.plan } : {}),
+    phases: run.phases,
+    ...(flow.health ? { health: flow.health } : {}),
+    ...(rollback ? { rollback } : {}),
+    error: failure.toJSON(),
+    ...(flow.plan ? { secrets: flow.maskedSecrets } : {}),
+  });
 }

@@ -21,6 +21,42 @@ export interface BerthErrorJson {
   hint: string;
   retryable: boolean;
   details?: Record<string, unknown>;
+  /**
+   * The chain of underlying errors (`cause`), summarised: name, message and code (when the error has
+   * one), outermost first, at most 5 deep. Redacted like the rest of the result.
+   */
+  cause?: BerthErrorCause[];
+}
+
+/** One link of a `BerthErrorJson.cause` chain. */
+export interface BerthErrorCause {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+/** Summarise `error.cause`, `error.cause.cause`… (at most 5), for JSON results. */
+export function causeChainOf(error: unknown): BerthErrorCause[] {
+  const chain: BerthErrorCause[] = [];
+  let cause = (error as { cause?: unknown } | undefined)?.cause;
+  while (cause !== undefined && cause !== null && chain.length < 5) {
+    if (typeof cause === 'object') {
+      const value = cause as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+      const code =
+        typeof value.code === 'string' || typeof value.code === 'number' ? String(value.code) : undefined;
+      chain.push({
+        name: typeof value.name === 'string' ? value.name : 'Error',
+        message:
+          typeof value.message === 'string' ? value.message.slice(0, 2000) : String(cause).slice(0, 2000),
+        ...(code ? { code } : {}),
+      });
+      cause = value.cause;
+    } else {
+      chain.push({ name: typeof cause, message: String(cause).slice(0, 2000) });
+      break;
+    }
+  }
+  return chain;
 }
 
 /**
@@ -49,12 +85,14 @@ export class BerthError extends Error {
   }
 
   toJSON(): BerthErrorJson {
+    const causes = causeChainOf(this);
     return {
       code: this.code,
       message: this.message,
       hint: this.hint,
       retryable: this.retryable,
       ...(this.details ? { details: this.details } : {}),
+      ...(causes.length > 0 ? { cause: causes } : {}),
     };
   }
 }

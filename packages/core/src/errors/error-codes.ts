@@ -33,6 +33,8 @@ export const errorCodes = {
   PROVIDER_PERMISSION_DENIED: 'The credentials lack a permission; grant the role named in the message.',
   PROVIDER_NOT_FOUND: 'A resource the provider expected does not exist; check names, project and region.',
   PROVIDER_CONFLICT: 'The resource is being changed by another operation; wait and retry.',
+  PROVIDER_BUSY:
+    'The platform is still running another operation on this service (named in the message); retry when it ends.',
   PROVIDER_QUOTA_EXCEEDED: 'A quota or rate limit was hit; wait, or raise the quota.',
   PROVIDER_API_DISABLED: 'Enable the API named in the message for this project.',
   PROVIDER_CAPABILITY_MISSING:

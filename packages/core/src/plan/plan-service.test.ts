@@ -42,7 +42,7 @@ const current = (override: Partial<ObservedService> = {}): CurrentState => {
         environment: 'dev',
         revision: live.revision!,
         image: { ref: live.image!.ref!, digest: live.image!.digest! },
-        port: live.port!,
+        port: live.port as number,
         env: live.env,
         secrets: { API_KEY: { fingerprint: 'hmac-sha256:1111222233334444' } },
         healthPath: '/h',

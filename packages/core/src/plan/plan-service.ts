@@ -1,4 +1,4 @@
-import type { ObservedService } from '../provider/provider.js';
+import { type ObservedService, type ProviderOptionValues, UNKNOWN } from '../provider/provider.js';
 import { maskFingerprint } from '../secrets/fingerprint.js';
 import type { Resources } from '../spec/service-spec.js';
 import type { CurrentState } from '../state/state-store.js';
@@ -14,6 +14,8 @@ export interface DesiredForPlan {
   secrets: Record<string, string | undefined>;
   resources: Resources;
   public: boolean;
+  /** The provider's desired-state options (`Provider.desiredOptions`), planned as `provider.<name>`. */
+  provider?: ProviderOptionValues;
 }
 
 type Flat = Map<string, PlanValue>;
@@ -33,7 +35,22 @@ function flattenDesired(desired: DesiredForPlan): Flat {
     flat.set(`secrets.${key}`, fingerprint === undefined ? '******(new)' : maskFingerprint(fingerprint));
   for (const [key, value] of Object.entries(desired.resources))
     if (value !== undefined) flat.set(`resources.${key}`, value);
+  for (const [key, value] of Object.entries(desired.provider ?? {})) flat.set(`provider.${key}`, value);
   return flat;
+}
+
+/** Paths whose live value the provider could not read: never a change, never drift. */
+function unknownPaths(observed: ObservedService, desired: DesiredForPlan | undefined): Set<string> {
+  const paths = new Set<string>();
+  if (observed.port === undefined || observed.port === UNKNOWN) paths.add('port');
+  if (observed.public === undefined || observed.public === UNKNOWN) paths.add('public');
+  for (const key of Object.keys(desired?.resources ?? {}))
+    if (observed.resources?.[key as keyof typeof observed.resources] === undefined)
+      paths.add(`resources.${key}`);
+  for (const key of Object.keys(desired?.provider ?? {}))
+    if (observed.provider?.[key] === undefined || observed.provider[key] === UNKNOWN)
+      paths.add(`provider.${key}`);
+  return paths;
 }
 
 function flattenObserved(observed: ObservedService, desired: DesiredForPlan): Flat {
@@ -43,13 +60,15 @@ function flattenObserved(observed: ObservedService, desired: DesiredForPlan): Fl
     ? (observed.image?.digest ?? observed.image?.ref ?? null)
     : (observed.image?.ref ?? observed.image?.digest ?? null);
   flat.set('image', observedImage);
-  if (observed.port !== undefined) flat.set('port', observed.port);
-  if (observed.public !== undefined) flat.set('public', observed.public);
+  if (observed.port !== undefined && observed.port !== UNKNOWN) flat.set('port', observed.port);
+  if (observed.public !== undefined && observed.public !== UNKNOWN) flat.set('public', observed.public);
   for (const [key, value] of Object.entries(observed.env)) flat.set(`env.${key}`, value);
   for (const [key, secret] of Object.entries(observed.secrets))
     flat.set(`secrets.${key}`, maskFingerprint(secret.fingerprint) ?? '******(unknown)');
   for (const [key, value] of Object.entries(observed.resources ?? {}))
     if (value !== undefined && key in desired.resources) flat.set(`resources.${key}`, value);
+  for (const [key, value] of Object.entries(observed.provider ?? {}))
+    if (value !== UNKNOWN && key in (desired.provider ?? {})) flat.set(`provider.${key}`, value);
   return flat;
 }
 
@@ -61,6 +80,7 @@ function flattenRecorded(current: CurrentState): Flat {
   for (const [key, value] of Object.entries(desired.env)) flat.set(`env.${key}`, value);
   for (const [key, fingerprint] of Object.entries(current.secretFingerprints))
     flat.set(`secrets.${key}`, maskFingerprint(fingerprint));
+  for (const [key, value] of Object.entries(desired.provider ?? {})) flat.set(`provider.${key}`, value);
   return flat;
 }
 
@@ -68,9 +88,10 @@ function byPath<T extends { path: string }>(left: T, right: T): number {
   return left.path < right.path ? -1 : left.path > right.path ? 1 : 0;
 }
 
-function diff(before: Flat, after: Flat): PlanChange[] {
+function diff(before: Flat, after: Flat, unknown: Set<string> = new Set()): PlanChange[] {
   const changes: PlanChange[] = [];
   for (const [path, value] of after) {
+    if (unknown.has(path)) continue;
     if (!before.has(path)) changes.push({ path, kind: 'add', before: null, after: value });
     else if (before.get(path) !== value)
       changes.push({ path, kind: 'change', before: before.get(path) ?? null, after: value });
@@ -81,11 +102,11 @@ function diff(before: Flat, after: Flat): PlanChange[] {
   return changes.sort(byPath);
 }
 
-function driftOf(recorded: Flat, observed: Flat): PlanDrift[] {
+function driftOf(recorded: Flat, observed: Flat, unknown: Set<string>): PlanDrift[] {
   const drift: PlanDrift[] = [];
   const paths = new Set([...recorded.keys(), ...observed.keys()]);
   for (const path of paths) {
-    if (path === 'public' || path.startsWith('resources.')) continue;
+    if (path === 'public' || path.startsWith('resources.') || unknown.has(path)) continue;
     const was = recorded.get(path) ?? null;
     const is = observed.get(path) ?? null;
     if (was !== is) drift.push({ path, recorded: was, observed: is });
@@ -93,9 +114,19 @@ function driftOf(recorded: Flat, observed: Flat): PlanDrift[] {
   return drift.sort(byPath);
 }
 
+/** A live service that does not serve: planned as a repair (`update`) with a drift entry saying why. */
+function healthDrift(observed: ObservedService): PlanDrift[] {
+  const drift: PlanDrift[] = [];
+  if (observed.running === false) drift.push({ path: 'running', recorded: true, observed: false });
+  if (!observed.ready) drift.push({ path: 'ready', recorded: true, observed: false });
+  return drift;
+}
+
 /**
  * Plan a deploy: a pure function of the desired service, the observed live service and the last
  * recorded state. The live service is the truth for changes; the recorded state only reveals drift.
+ * Fields the provider cannot read (`'unknown'`, absent) are never changes. A live service observed
+ * not ready or not running is an `update` (a repair) with `ready`/`running` drift, never a `noop`.
  */
 export function planService(input: {
   desired: DesiredForPlan;
@@ -109,12 +140,13 @@ export function planService(input: {
     return { service: desired.service, action: 'create', changes, drift: detectDrift(undefined, current) };
   }
   const live = flattenObserved(observed, desired);
-  const changes = diff(live, wanted);
+  const changes = diff(live, wanted, unknownPaths(observed, desired));
+  const down = healthDrift(observed);
   return {
     service: desired.service,
-    action: changes.length === 0 ? 'noop' : 'update',
+    action: changes.length === 0 && down.length === 0 ? 'noop' : 'update',
     changes,
-    drift: detectDrift(observed, current),
+    drift: [...detectDrift(observed, current), ...down].sort(byPath),
   };
 }
 
@@ -125,13 +157,20 @@ export function detectDrift(
 ): PlanDrift[] {
   if (!current) return [];
   if (!observed) return [{ path: 'service', recorded: current.revision, observed: null }];
-  return driftOf(flattenRecorded(current), flattenForDrift(observed));
+  const recorded = flattenRecorded(current);
+  const unknown = unknownPaths(observed, {
+    resources: {},
+    ...(current.record.desired.provider ? { provider: current.record.desired.provider } : {}),
+  } as DesiredForPlan);
+  return driftOf(recorded, flattenForDrift(observed), unknown);
 }
 
 function flattenForDrift(observed: ObservedService): Flat {
   const flat: Flat = new Map();
   flat.set('image', imageIdentity(observed.image));
-  if (observed.port !== undefined) flat.set('port', observed.port);
+  if (observed.port !== undefined && observed.port !== UNKNOWN) flat.set('port', observed.port);
+  for (const [key, value] of Object.entries(observed.provider ?? {}))
+    if (value !== UNKNOWN) flat.set(`provider.${key}`, value);
   for (const [key, value] of Object.entries(observed.env)) flat.set(`env.${key}`, value);
   for (const [key, secret] of Object.entries(observed.secrets))
     flat.set(`secrets.${key}`, maskFingerprint(secret.fingerprint) ?? '******(unknown)');

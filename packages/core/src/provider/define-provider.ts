@@ -1,5 +1,5 @@
 import { BerthError } from '../errors/index.js';
-import type { Provider, ProviderCapabilities } from './provider.js';
+import type { PlatformAction, Provider, ProviderCapabilities } from './provider.js';
 
 /**
  * Declare a provider. Returns the same object, checked: `specificationVersion` must be `'v1'` and the
@@ -40,5 +40,21 @@ export function capabilitiesOf(provider: Provider): ProviderCapabilities {
     waitReady: typeof provider.waitReady === 'function',
     lock: typeof provider.lock === 'function',
     fetch: typeof provider.fetch === 'function',
+    ledger: provider.ledger !== undefined,
+    desiredOptions: typeof provider.desiredOptions === 'function',
+    finishRestore: typeof provider.finishRestore === 'function',
   };
+}
+
+/** The `PlatformAction` a provider put in a thrown error's `details.platform`, if any. */
+export function platformActionOf(error: unknown): PlatformAction | undefined {
+  if (!BerthError.isInstance(error)) return undefined;
+  const action = error.details?.platform as PlatformAction | undefined;
+  if (!action || typeof action !== 'object') return undefined;
+  if (
+    (action.kind === 'never-took-traffic' || action.kind === 'restored') &&
+    typeof action.revision === 'string'
+  )
+    return action;
+  return undefined;
 }

@@ -27,6 +27,12 @@ export interface ProviderContext {
   /** Report progress of a long step (enough for a progress bar). */
   progress(update: ProgressUpdate): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Record<string, JsonValue>): void;
+  /**
+   * Register a credential the provider handles (an access token, a registry password, a private key)
+   * so that the engine redacts it from every event, result, error and record. The engine always
+   * provides it; optional only for contexts built by hand.
+   */
+  redact?(value: string): void;
 }
 
 export interface ProgressUpdate {
@@ -61,11 +67,50 @@ export interface DesiredService extends ServiceTarget {
   env: Record<string, string>;
   /** Secret environment variables, by name. */
   secrets: Record<string, SecretBinding>;
-  /** Primary health path, for providers with native health probes. */
+  /** Primary health path, for providers with native health probes. Same as `health.path`. */
   healthPath: string;
+  /**
+   * The spec's health settings, for platforms with native probes (App Runner, App Platform,
+   * Kubernetes). The engine always fills it; providers written before it existed may ignore it.
+   */
+  health?: DesiredHealth;
   resources: Resources;
   public: boolean;
+  /**
+   * The provider's own options that change what runs (`Provider.desiredOptions`), as the engine
+   * planned them: part of the revision hash, the plan (`provider.<key>`) and drift. Apply them.
+   */
+  provider?: ProviderOptionValues;
 }
+
+/** The spec's health settings, as handed to providers with native health probes. */
+export interface DesiredHealth {
+  /** Primary path, checked with `GET`, expecting 200. */
+  path: string;
+  /** The container port the checks reach (the spec's `port`). */
+  port: number;
+  intervalMs: number;
+  maxIntervalMs: number;
+  /** Overall verification timeout. */
+  timeoutMs: number;
+  /** Timeout of one HTTP attempt. */
+  attemptTimeoutMs: number;
+  /** Consecutive passing rounds required. */
+  successThreshold: number;
+  /** Headers of the primary path's request (values may be secrets: never log them). */
+  headers?: Record<string, string>;
+}
+
+/** Values of a provider's desired-state options, by option name (plan path `provider.<name>`). */
+export type ProviderOptionValues = { [key: string]: string | number | boolean | null };
+
+/**
+ * A field the provider cannot read back from the platform. The planner never counts it as a change
+ * or drift. Use it in `ObservedService` instead of guessing a value.
+ */
+export const UNKNOWN = 'unknown' as const;
+/** See `UNKNOWN`. */
+export type Unknown = typeof UNKNOWN;
 
 /** The live service, as observed from the provider: the truth for plans and drift. */
 export interface ObservedService {
@@ -74,15 +119,37 @@ export interface ObservedService {
   /** The revision serving traffic (the latest one when traffic is split). */
   revision?: string;
   image?: { ref?: string; digest?: string };
-  port?: number;
+  /** Absent or `'unknown'`: the provider cannot read it; never planned as a change. */
+  port?: number | Unknown;
   env: Record<string, string>;
-  /** Secret environment variables with the fingerprint the provider recorded (never values). */
+  /**
+   * Secret environment variables with the fingerprint the provider recorded (never values). A
+   * missing fingerprint is filled from the target's ledger entry of the serving revision.
+   */
   secrets: Record<string, { ref?: string; fingerprint?: string }>;
+  /** Resource fields the provider reads; an absent field is unknown, never a change. */
   resources?: Resources;
-  public?: boolean;
+  /** Absent or `'unknown'`: the provider cannot read it; never planned as a change. */
+  public?: boolean | Unknown;
+  /**
+   * The live values of the provider's desired-state options (`Provider.desiredOptions`); an absent
+   * key or `'unknown'` is not a change.
+   */
+  provider?: { [key: string]: string | number | boolean | null | Unknown };
   traffic?: TrafficTarget[];
-  /** True when the provider reports the service ready to serve. */
+  /** True when the provider reports the service ready to serve. A `false` is repaired by `up`. */
   ready: boolean;
+  /**
+   * False when the service's process is known not to run (a stopped container, a failed unit).
+   * Absent: running as far as the provider knows. Like `ready: false`, `up` repairs it.
+   */
+  running?: boolean;
+  /**
+   * The platform is busy with another operation on this service (App Runner runs one at a time).
+   * The engine waits for it to end, up to a bound, and then fails with a retryable `PROVIDER_BUSY`
+   * instead of colliding.
+   */
+  busy?: { operation: string; since?: string };
   data?: ProviderData;
 }
 
@@ -103,8 +170,24 @@ export interface ApplyOutcome {
    * revision URL). The engine verifies this URL, then calls `shiftTraffic`.
    */
   candidateUrl?: string;
+  /** What the platform did on its own while applying, when it acted (see `PlatformAction`). */
+  platform?: PlatformAction;
   data?: ProviderData;
 }
+
+/**
+ * What a platform did on its own, told to the engine so that it records the truth and does not
+ * redeploy what already runs. Return it in `ApplyOutcome.platform`, or put it in the `details.platform`
+ * of the `BerthError` `apply`/`waitReady` throws (`platformActionOf(error)` reads it back).
+ *
+ * - `never-took-traffic`: the new revision was created but never served users (verify-before-traffic,
+ *   or the platform refused it); what served before still serves (`serving`, when known).
+ * - `restored`: the platform rolled back by itself to `revision` (App Runner's and App Platform's own
+ *   rollback). The engine records `revision` as live and does not restore it again.
+ */
+export type PlatformAction =
+  | { kind: 'never-took-traffic'; revision: string; serving?: string }
+  | { kind: 'restored'; revision: string; from?: string };
 
 /** A revision the provider knows about. */
 export interface RevisionInfo {
@@ -123,6 +206,57 @@ export interface RevisionRecord {
   desired: DesiredService;
   url?: string;
   data?: ProviderData;
+}
+
+/**
+ * What the target keeps about one revision: enough to restore it and to prove it passed
+ * verification, whoever deployed it. Written by the engine through `Provider.ledger`.
+ */
+export interface LedgerRevision {
+  revision: string;
+  /** What it runs: image (with digest), env, secret references (versions) and fingerprints; never values. */
+  record: RevisionRecord;
+  /** ISO time `apply` created it. */
+  deployedAt: string;
+  /** ISO time it last passed health verification; absent: never verified. */
+  verifiedAt?: string;
+  /** ISO time it failed verification (or its rollback failed) last. */
+  failedAt?: string;
+  /** The run that wrote it (as in history). */
+  runId?: string;
+}
+
+/**
+ * The convergence data a provider keeps with the target (a label or annotation set, a small record
+ * on the host, an object in the platform's store), so that a fresh or different state store converges
+ * to the same plan, secrets and rollback target. Small: the engine keeps the newest revisions only.
+ */
+export interface TargetLedger {
+  /** Format version of this document: 1. */
+  version: 1;
+  /** Key of the secrets' fingerprints (HMAC), base64url. Not a secret value. */
+  fingerprintKey: string;
+  /** Highest revision sequence the target has seen, so revision ids never go back. */
+  revisionCounter: number;
+  /** Revisions, oldest first (at most `LEDGER_MAX_REVISIONS`). */
+  revisions: LedgerRevision[];
+}
+
+/** How many revisions the engine keeps in a ledger. */
+export const LEDGER_MAX_REVISIONS = 20;
+
+/**
+ * Where a provider keeps the `TargetLedger` of a service, with the target. The engine reads it in
+ * `plan`, `status`, `history` and every run, and writes it (under the run's locks) after `apply`,
+ * after verification, after a rollback and after `down` (`clear`).
+ */
+export interface ProviderLedgerStore {
+  /** The service's ledger, or `undefined` when the target has none. Must not change anything. */
+  read(context: ProviderContext, target: ServiceTarget): Promise<TargetLedger | undefined>;
+  /** Replace the ledger; readers see the old or the new one. Values are JSON without secret values. */
+  write(context: ProviderContext, target: ServiceTarget, ledger: TargetLedger): Promise<void>;
+  /** Remove it (on `down`). Absent: `down` leaves it, and the next deploy reuses its key. */
+  clear?(context: ProviderContext, target: ServiceTarget): Promise<void>;
 }
 
 /** Is the revision's process still alive? Used to fail fast when a container or unit exits. */
@@ -239,6 +373,28 @@ export interface Provider {
     target: ServiceTarget,
     record: RevisionRecord,
   ): Promise<ApplyOutcome>;
+  /**
+   * The final step of a restore that needs one (App Platform's pinned rollback): after the restored
+   * revision was verified the engine calls it with `commit`, after it failed with `revert`.
+   */
+  finishRestore?(
+    context: ProviderContext,
+    target: ServiceTarget,
+    restored: ApplyOutcome,
+    verdict: 'commit' | 'revert',
+  ): Promise<void>;
+  /**
+   * Convergence data kept with the target: the fingerprint key, what each revision ran and which
+   * ones passed verification. Without it, a fresh state store cannot converge (see
+   * docs/writing-a-provider.md#convergence).
+   */
+  ledger?: ProviderLedgerStore;
+  /**
+   * The provider's options that change what runs (e.g. Cloud Run's `serviceAccount`,
+   * `minInstances`), by name. Part of the plan (`provider.<name>`), of the revision hash and of
+   * drift; `observe` reports their live values in `ObservedService.provider`. Pure.
+   */
+  desiredOptions?(target: ServiceTarget, spec: ServiceSpec): ProviderOptionValues;
   /** Revisions the provider keeps. */
   listRevisions?(context: ProviderContext, target: ServiceTarget): Promise<RevisionInfo[]>;
   /** Whether a revision's process is still alive (containers, units); lets verification fail fast. */
@@ -294,4 +450,7 @@ export interface ProviderCapabilities {
   waitReady: boolean;
   lock: boolean;
   fetch: boolean;
+  ledger: boolean;
+  desiredOptions: boolean;
+  finishRestore: boolean;
 }

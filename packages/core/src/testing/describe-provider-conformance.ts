@@ -4,10 +4,11 @@ import { createDeployer, type Deployer } from '../engine/create-deployer.js';
 import type { BerthEvent } from '../engine/events.js';
 import { BerthError } from '../errors/index.js';
 import type { ImageBuilder } from '../ports/image-builder.js';
-import type { Provider, ProviderLock } from '../provider/provider.js';
+import type { Provider, ProviderLock, ServiceTarget } from '../provider/provider.js';
 import type { ServiceSpecInput } from '../spec/service-spec.js';
 import { memoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
+import { describeConvergenceConformance } from './describe-convergence-conformance.js';
 import { WRITE_METHODS } from './memory-provider.js';
 import { spyProvider } from './spy-provider.js';
 import { createTestContext } from './test-context.js';
@@ -34,6 +35,17 @@ export interface ConformanceOptions {
   timeoutMs?: number;
   /** Extra files whose text must not contain secret values (e.g. a state folder). */
   filesToScan?: () => Promise<string[]>;
+  /**
+   * Stop the live revision's process behind Berth's back (stop the container, kill the unit, crash
+   * the instance), for the "a service that is down is repaired" scenario. Without it, that scenario
+   * is skipped.
+   */
+  stopService?: (provider: Provider, target: ServiceTarget, revision: string) => Promise<void>;
+  /**
+   * A second provider for the same targets whose desired-state options differ
+   * (`Provider.desiredOptions`), and the plan path that must change, e.g. `provider.serviceAccount`.
+   */
+  optionChange?: { provider: () => Provider | Promise<Provider>; path: string };
 }
 
 /**
@@ -44,6 +56,7 @@ export interface ConformanceOptions {
  */
 export function describeProviderConformance(options: ConformanceOptions): void {
   const timeout = options.timeoutMs ?? 120_000;
+  describeConvergenceConformance(options);
   describe(`${options.name}: Berth provider contract v1`, () => {
     const secretValue = `conformance-${randomBytes(12).toString('hex')}`;
     const events: BerthEvent[] = [];

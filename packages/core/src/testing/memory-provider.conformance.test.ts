@@ -1,20 +1,50 @@
 import { describeProviderConformance } from './describe-provider-conformance.js';
-import { memoryProvider } from './memory-provider.js';
+import { type MemoryProviderOptions, memoryProvider } from './memory-provider.js';
 
-describeProviderConformance({
-  name: 'memoryProvider',
-  provider: () => memoryProvider(),
-  spec: () => ({ name: 'x', image: { ref: 'memory/conformance@sha256:aaaa' }, health: { timeoutMs: 5_000 } }),
-});
+/** Crash the serving revision behind Berth's back. */
+const stopService: NonNullable<Parameters<typeof describeProviderConformance>[0]['stopService']> = async (
+  provider,
+  target,
+  revision,
+) => {
+  const cloud = (provider as ReturnType<typeof memoryProvider>).cloud;
+  const program = cloud.services.get(target.service)?.revisions.get(revision)?.program;
+  if (program) program.behaviour = { ...program.behaviour, crashAfterMs: 0 };
+};
+
+const shared = (options: MemoryProviderOptions, digest: string) => {
+  // The option-change provider shares the cloud of the suite's latest provider.
+  let provider = memoryProvider(options);
+  return {
+    provider: () => {
+      provider = memoryProvider({ ...options, desiredOptions: () => ({ serviceAccount: 'one@memory' }) });
+      return provider;
+    },
+    spec: () => ({
+      name: 'x',
+      image: { ref: `memory/conformance@sha256:${digest}` },
+      health: { timeoutMs: 5_000 },
+    }),
+    stopService,
+    optionChange: {
+      provider: () =>
+        Object.assign(Object.create(provider) as typeof provider, {
+          desiredOptions: () => ({ serviceAccount: 'two@memory' }),
+          close: async () => {},
+        }),
+      path: 'provider.serviceAccount',
+    },
+  };
+};
+
+describeProviderConformance({ name: 'memoryProvider', ...shared({}, 'aaaa') });
 
 describeProviderConformance({
   name: 'memoryProvider (verify before traffic, provider lock)',
-  provider: () => memoryProvider({ verifyBeforeTraffic: true, locks: true }),
-  spec: () => ({ name: 'x', image: { ref: 'memory/conformance@sha256:bbbb' }, health: { timeoutMs: 5_000 } }),
+  ...shared({ verifyBeforeTraffic: true, locks: true }, 'bbbb'),
 });
 
 describeProviderConformance({
   name: 'memoryProvider (no secret store)',
-  provider: () => memoryProvider({ secretStore: false }),
-  spec: () => ({ name: 'x', image: { ref: 'memory/conformance@sha256:cccc' }, health: { timeoutMs: 5_000 } }),
+  ...shared({ secretStore: false }, 'cccc'),
 });

@@ -6,11 +6,14 @@ import type {
   ObservedService,
   Provider,
   ProviderLockRequest,
+  ProviderOptionValues,
   RevisionInfo,
   SecretBinding,
   ServiceTarget,
+  TargetLedger,
   TrafficTarget,
 } from '../provider/provider.js';
+import type { ServiceSpec } from '../spec/service-spec.js';
 import {
   isCrashed,
   type RevisionBehaviour,
@@ -27,6 +30,8 @@ export const WRITE_METHODS = [
   'restoreRevision',
   'secrets.upsert',
   'secrets.delete',
+  'ledger.write',
+  'ledger.clear',
 ] as const;
 
 /** Fail a provider method on its nth call (1-based), `times` times in a row. */
@@ -53,6 +58,13 @@ export interface MemoryProviderOptions {
    * with a lock that lives with the target. Default false.
    */
   locks?: boolean;
+  /** Keep the convergence ledger with the target (`Provider.ledger`). Default true. */
+  ledger?: boolean;
+  /**
+   * Provider options that are desired state (`Provider.desiredOptions`), e.g.
+   * `() => ({ serviceAccount: 'a@x' })`; `observe` reports the applied values. Default none.
+   */
+  desiredOptions?: (target: ServiceTarget, spec: ServiceSpec) => ProviderOptionValues;
 }
 
 interface MemoryRevision {
@@ -84,6 +96,8 @@ export interface MemoryCloud {
   faults: MemoryFault[];
   /** The provider locks held now, by service (only with `locks: true`). */
   locks: Map<string, ProviderLockRequest>;
+  /** The convergence ledgers kept with the target, by service. */
+  ledgers: Map<string, TargetLedger>;
 }
 
 function defaultBehaviour(desired: DesiredService, values: Record<string, string>): RevisionBehaviour {
@@ -111,6 +125,7 @@ export function memoryProvider(
     calls: [],
     faults: [...(options.faults ?? [])],
     locks: new Map(),
+    ledgers: new Map(),
   };
   const counts = new Map<string, number>();
 
@@ -230,7 +245,9 @@ export function memoryProvider(
         resources: desired.resources,
         public: desired.public,
         traffic: service.traffic.map((entry) => ({ ...entry })),
+        ...(desired.provider ? { provider: { ...desired.provider } } : {}),
         ready: !isCrashed(serving.program),
+        running: !isCrashed(serving.program),
       };
     },
     async apply(_context, desired): Promise<ApplyOutcome> {
@@ -303,6 +320,26 @@ export function memoryProvider(
       if (!revision) return { alive: false, reason: 'revision not found' };
       return isCrashed(revision.program) ? { alive: false, reason: 'the revision crashed' } : { alive: true };
     },
+    ...(options.desiredOptions ? { desiredOptions: options.desiredOptions } : {}),
+    ...(options.ledger === false
+      ? {}
+      : {
+          ledger: {
+            async read(_context, target) {
+              call('ledger.read', target.service);
+              const ledger = cloud.ledgers.get(target.service);
+              return ledger ? (JSON.parse(JSON.stringify(ledger)) as TargetLedger) : undefined;
+            },
+            async write(_context, target, ledger) {
+              call('ledger.write', target.service);
+              cloud.ledgers.set(target.service, JSON.parse(JSON.stringify(ledger)) as TargetLedger);
+            },
+            async clear(_context, target) {
+              call('ledger.clear', target.service);
+              cloud.ledgers.delete(target.service);
+            },
+          },
+        }),
     ...(options.locks
       ? {
           async lock(_context, target, run) {

@@ -169,8 +169,13 @@ describe('sshHost docker method, end to end over the test sshd', () => {
     expect(await servedRevision(port, v1.url)).toBe(v1.revision);
   });
 
-  it('keeps the secret out of the host files, events, results and errors', async () => {
-    expect(await host.filesContaining(root, secret)).toEqual([]);
+  it('keeps the secret on the host only in its 0600 secret store, and out of events, results and errors', async () => {
+    const files = await host.filesContaining(root, secret);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      expect(file.startsWith(`${host.layout.serviceDir}/secrets/`)).toBe(true);
+      expect((await host.run(sh`stat -c %a -- ${file}`)).trim()).toBe('600');
+    }
     expect(JSON.stringify(log.events)).not.toContain(secret);
     expect(JSON.stringify(results)).not.toContain(secret);
     expect(log.events.length).toBeGreaterThan(50);

@@ -266,11 +266,14 @@ describe('sshHost systemd method, end to end on the systemd host', () => {
     expect(await host.exists(host.layout.envFile(v4.revision!))).toBe(true);
   });
 
-  it('keeps the secret only in 0600 environment files on the host, and out of events, results and errors', async () => {
+  it('keeps the secret only in 0600 files on the host (environment files, the secret store), and out of events, results and errors', async () => {
     const files = await host.filesContaining(root, secret);
     expect(files.length).toBeGreaterThan(0);
+    expect(files.some((file) => file.startsWith(`${host.layout.serviceDir}/secrets/`))).toBe(true);
     for (const file of files) {
-      expect(file.startsWith(`${host.layout.envDir}/`)).toBe(true);
+      expect(
+        file.startsWith(`${host.layout.envDir}/`) || file.startsWith(`${host.layout.serviceDir}/secrets/`),
+      ).toBe(true);
       expect((await host.run(sh`stat -c %a -- ${file}`)).trim()).toBe('600');
     }
     expect(await host.filesContaining('/etc/systemd/system', secret)).toEqual([]);

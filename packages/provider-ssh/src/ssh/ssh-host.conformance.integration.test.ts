@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { describeProviderConformance } from '@berth/core/testing';
 import { afterAll } from 'vitest';
 import { requireTestEnvironment, type SshHostTestEnvironment } from '../../../../test-support/test-env.js';
-import { freePort, temporaryFolder } from '../../test/docker-test-kit.js';
+import { freePort, temporaryFolder, testDocker } from '../../test/docker-test-kit.js';
 import { sh } from './remote-command.js';
 import { sshConnection } from './ssh-connection.js';
 import { sshHost } from './ssh-host.js';
+import { unitName } from './unit-file.js';
 
 const env = requireTestEnvironment(['sshd', 'systemdHost', 'images']);
 const secrets = await temporaryFolder('berth-ssh-conformance-secrets');
@@ -45,8 +46,26 @@ afterAll(async () => {
   await secrets.remove();
 });
 
+/** Stop the service's process on the host behind Berth's back: the service is down. */
+const stopOn =
+  (host: SshHostTestEnvironment, command: (service: string, revision: string) => ReturnType<typeof sh>) =>
+  async (_provider: unknown, target: { service: string }, revision: string) => {
+    const connection = sshConnection(ssh(host));
+    try {
+      await connection.run(command(target.service, revision));
+    } finally {
+      await connection.close();
+    }
+  };
+
 describeProviderConformance({
   name: 'sshHost (docker method, built on the host engine over SSH)',
+  // The test sshd runs on this machine, next to the engine it reaches.
+  stopService: async (_provider, target, revision) => {
+    await testDocker(env.sshd.dockerSocketPath)
+      .getContainer(`berth-${target.service}-${revision}`)
+      .stop({ t: 0 });
+  },
   provider: () =>
     sshHost({
       method: 'docker',
@@ -66,6 +85,7 @@ describeProviderConformance({
 
 describeProviderConformance({
   name: 'sshHost (systemd method)',
+  stopService: stopOn(env.systemdHost, (service) => sh`systemctl stop ${unitName(service)}`),
   provider: () =>
     sshHost({
       method: 'systemd',

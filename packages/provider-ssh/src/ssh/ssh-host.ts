@@ -10,10 +10,11 @@ import { dockerTransport } from '../docker-transport.js';
 import { defaultSecretsDir } from '../host-options.js';
 import { hostProvider } from '../host-provider.js';
 import { lazyImageBuilder, once } from '../lazy-image-builder.js';
-import { localSecretStore } from '../local-secret-store.js';
+import { type LocalSecretStore, localSecretStore } from '../local-secret-store.js';
 import { describeDockerOverSsh, dockerOverSsh } from './docker-over-ssh.js';
 import { auditOf, pendingPhases, withAuditSettings, withHostAudit } from './host-audit.js';
 import { runLocks } from './host-run-lock.js';
+import { hostSecretFiles } from './host-secret-files.js';
 import { parseListeningSockets, portTaken } from './proc-net.js';
 import { sh } from './remote-command.js';
 import { type SshConnection, type SshConnectionDeps, sshConnection } from './ssh-connection.js';
@@ -69,10 +70,33 @@ function healthFetch(connection: SshConnection, urlHost: string, localAddress: s
  * `provider` with `fetch` added, still known to `sshHostHooks()` (which finds a provider's audit
  * settings by identity, so the new object must be registered too).
  */
-function withFetch(provider: Provider, fetch: typeof globalThis.fetch): Provider {
+function withFetch(
+  provider: Provider,
+  fetch: typeof globalThis.fetch,
+  extra: Partial<Pick<Provider, 'ledger'>> = {},
+): Provider {
   const audit = auditOf(provider);
-  const withIt = { ...provider, fetch };
+  const withIt = { ...provider, fetch, ...extra };
   return audit ? withAuditSettings(withIt, audit) : withIt;
+}
+
+/**
+ * The secret store of a host: `<baseDir>/<service>/secrets/` on the host itself (with the service's
+ * convergence ledger), falling back to the operator's local store for values kept there before.
+ */
+function hostSecretStore(
+  connection: SshConnection,
+  baseDir: string,
+  localDir: string,
+  keepVersions: number,
+): LocalSecretStore {
+  return localSecretStore({
+    directory: baseDir,
+    directoryOf: (service) => `${baseDir}/${service}/secrets`,
+    files: hostSecretFiles(connection),
+    keepVersions,
+    fallback: localSecretStore({ directory: localDir, keepVersions }),
+  });
 }
 
 function dockerMethod(options: SshDockerOptions, connection: SshConnection, operator: string): Provider {
@@ -94,10 +118,12 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
     name: 'ssh-docker',
     transport,
     options: hostOptions,
-    secrets: localSecretStore({
-      directory: options.host.secretsDir,
-      keepVersions: options.host.keepRevisions + 1,
-    }),
+    secrets: hostSecretStore(
+      connection,
+      options.baseDir,
+      options.host.secretsDir,
+      options.host.keepRevisions + 1,
+    ),
     // Build on the host's engine through the tunnel: the context travels over SSH, nothing is pushed.
     imageBuilder: lazyImageBuilder(async () => {
       const [{ dockerImageBuilder }, client] = await Promise.all([dockerModule(), docker()]);
@@ -121,16 +147,22 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
 }
 
 function systemdMethod(options: SshSystemdOptions, connection: SshConnection, operator: string): Provider {
+  const secrets = hostSecretStore(
+    connection,
+    options.baseDir,
+    options.secretsDir ?? defaultSecretsDir(),
+    options.keepReleases + 1,
+  );
   const provider = systemdProvider({
     connection,
     options,
     operator,
-    secrets: localSecretStore({
-      directory: options.secretsDir ?? defaultSecretsDir(),
-      keepVersions: options.keepReleases + 1,
-    }),
+    secrets,
   });
-  return withFetch(provider, healthFetch(connection, options.urlHost ?? options.ssh.host, '127.0.0.1'));
+  // The convergence ledger lives on the host, beside the service's secrets.
+  return withFetch(provider, healthFetch(connection, options.urlHost ?? options.ssh.host, '127.0.0.1'), {
+    ledger: secrets.ledger,
+  });
 }
 
 /**
