@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BerthError,
@@ -9,6 +8,7 @@ import {
   type SecretBinding,
   type SecretMaterial,
   type ServiceTarget,
+  writeFileAtomic,
 } from '@berth/core';
 
 /** Options of `localSecretStore`. */
@@ -61,18 +61,6 @@ export function parseSecretRef(ref: string): { service: string; key: string; ver
   const match = refPattern.exec(ref);
   if (!match) return undefined;
   return { service: match[1] ?? '', key: match[2] ?? '', version: Number(match[3]) };
-}
-
-async function writeAtomic(path: string, content: string): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
 }
 
 function storeError(message: string, cause?: unknown): BerthError {
@@ -150,7 +138,7 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
         let version = same?.version;
         if (version === undefined) {
           version = Math.max(0, ...stored.versions.map((entry) => entry.version)) + 1;
-          await writeAtomic(fileOf(target.service, secret.key, version), secret.value);
+          await writeFileAtomic(fileOf(target.service, secret.key, version), secret.value);
           stored.versions.push({
             version,
             fingerprint: secret.fingerprint,
@@ -171,7 +159,7 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
           fingerprint: secret.fingerprint,
         };
       }
-      await writeAtomic(
+      await writeFileAtomic(
         join(directoryOf(target.service), MANIFEST),
         `${JSON.stringify(manifest, null, 2)}\n`,
       );
@@ -209,7 +197,7 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
         delete manifest.secrets[key];
       }
       if (Object.keys(manifest.secrets).length > 0) {
-        await writeAtomic(
+        await writeFileAtomic(
           join(directoryOf(target.service), MANIFEST),
           `${JSON.stringify(manifest, null, 2)}\n`,
         );
