@@ -9,6 +9,7 @@ const alias = [
   { find: /^@berth\/core\/(.*)$/, replacement: `${root}packages/core/src/$1/index.ts` },
   { find: /^@berth\/provider-([a-z]+)$/, replacement: `${root}packages/provider-$1/src/index.ts` },
   { find: /^@berth\/provider-([a-z]+)\/(.*)$/, replacement: `${root}packages/provider-$1/src/$2/index.ts` },
+  { find: /^@berth\/state-([a-z0-9]+)$/, replacement: `${root}packages/state-$1/src/index.ts` },
 ];
 
 export default defineConfig({
