@@ -33,6 +33,7 @@ export default defineConfig({
             'packages/*/src/**/*.integration.test.ts',
             'packages/*/test/**/*.integration.test.ts',
             'examples/**/*.integration.test.ts',
+            'bench/trials/*.integration.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/dist/**'],
           // Integration tests share one Docker engine, registry and sshd on a 2-core machine.
