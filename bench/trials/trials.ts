@@ -321,7 +321,7 @@ export async function raceTrials(
       if (proceeded.length === 1 && held.length === racers - 1) result.passed += 1;
       else
         result.failures.push(
-          `race ${race}: ${outcomes.map((outcome) => outcome.status ?? 'no result').join(', ')} ${outcomes.map((outcome) => outcome.error?.code ?? '').join(',')}`,
+          `race ${race}: ${outcomes.map((outcome) => `${outcome.status ?? 'no result'}${outcome.error ? ` (${outcome.error.code}: ${outcome.error.message.slice(0, 160)})` : ''}`).join(', ')}`,
         );
       const deployer = createDeployer({
         provider: localDocker({ dockerOptions: { socketPath: environment.socketPath }, secretsDir }),
