@@ -12,6 +12,7 @@ const alias = [
   { find: /^@berth\/provider-([a-z]+)\/(.*)$/, replacement: `${root}packages/provider-$1/src/$2/index.ts` },
   { find: /^@berth\/emulator-([a-z]+)$/, replacement: `${root}packages/emulator-$1/src/index.ts` },
   { find: /^@berth\/emulator-([a-z]+)\/(.*)$/, replacement: `${root}packages/emulator-$1/src/$2/index.ts` },
+  { find: /^@berth\/state-([a-z0-9]+)$/, replacement: `${root}packages/state-$1/src/index.ts` },
 ];
 
 export default defineConfig({
@@ -35,6 +36,7 @@ export default defineConfig({
             'packages/*/src/**/*.integration.test.ts',
             'packages/*/test/**/*.integration.test.ts',
             'examples/**/*.integration.test.ts',
+            'bench/trials/*.integration.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/dist/**'],
           // Integration tests share one Docker engine, registry and sshd on a 2-core machine.

@@ -9,7 +9,9 @@
 #   bash scripts/test-env.sh --reset              # stop the registry, delete its data, images and files
 #
 # Sections: docker, registry, images, sshd (this machine over SSH on 127.0.0.1:2222 as user berth),
-# systemd-host (a Debian container booted by systemd, SSH on 127.0.0.1:2223 as root).
+# systemd-host (a Debian container booted by systemd, SSH on 127.0.0.1:2223 as root), postgres
+# (PostgreSQL 15 on 127.0.0.1:55432, password auth, for @berth/state-postgres), s3 (moto_server on
+# 127.0.0.1:55433, an S3 endpoint with conditional writes, for @berth/state-s3).
 # Idempotent and fast when everything is up. Needs root (apt-get, dockerd). Nothing is pulled from
 # a container registry: images are assembled from files of this machine.
 #
@@ -78,10 +80,26 @@ SYSTEMD_HOST_SUITE=bookworm
 SYSTEMD_HOST_INCLUDE=systemd,systemd-sysv,openssh-server,dbus
 SYSTEMD_HOST_CONTAINER=berth-test-systemd-host
 IMAGE_SYSTEMD_HOST=berth/systemd-host:bookworm
+# PostgreSQL 15 for @berth/state-postgres: its own cluster (data directory, port, password), run as
+# the postgres user, listening on loopback only.
+POSTGRES_BIN=/usr/lib/postgresql/15/bin
+POSTGRES_PORT="${BERTH_POSTGRES_PORT:-55432}"
+POSTGRES_DIR="$STATE_DIR/postgres"
+POSTGRES_DATA="$POSTGRES_DIR/data"
+POSTGRES_PASSWORD_FILE="$POSTGRES_DIR/password"
+POSTGRES_LOG=/var/log/berth-postgres.log
+POSTGRES_USER=berth
+POSTGRES_DATABASE=berth
+# moto_server (moto 5.2, Python 3.11) as the S3 endpoint for @berth/state-s3.
+S3_PORT="${BERTH_S3_PORT:-55433}"
+S3_DIR="$STATE_DIR/s3"
+S3_PID_FILE="$S3_DIR/moto.pid"
+S3_LOG=/var/log/berth-moto.log
+S3_SELF_CHECK_BUCKET=berth-test-env-self-check
 
 # Section names; a section "a-b" runs the function ensure_a_b.
-ALL_SECTIONS=(docker registry images sshd systemd-host)
-ENV_SECTIONS=(docker registry images sshd systemdHost)
+ALL_SECTIONS=(docker registry images sshd systemd-host postgres s3)
+ENV_SECTIONS=(docker registry images sshd systemdHost postgres s3)
 
 # Packages each section needs. jq (env file), curl (readiness checks) and tmux (the CLI's terminal
 # tests, packages/cli/test) are always installed.
@@ -92,6 +110,8 @@ section_packages() {
     images) echo docker.io busybox-static ;;
     sshd) echo openssh-server openssh-client ;;
     systemd-host) echo docker.io debootstrap openssh-client ;;
+    postgres) echo postgresql-15 postgresql-client-15 ;;
+    s3) echo curl ;;
   esac
 }
 
@@ -1136,6 +1156,177 @@ ensure_systemd_host() {
   systemd_host_self_check || die "the systemd host fails its self-check"
 }
 
+
+# ----------------------------------------------------------------------------------------------
+# PostgreSQL (state store)
+# ----------------------------------------------------------------------------------------------
+
+postgres_password() { cat "$POSTGRES_PASSWORD_FILE"; }
+postgres_psql() {
+  PGPASSWORD="$(postgres_password)" "$POSTGRES_BIN/psql" -h 127.0.0.1 -p "$POSTGRES_PORT" \
+    -U "$POSTGRES_USER" -d "$POSTGRES_DATABASE" -X -A -t -q -v ON_ERROR_STOP=1 "$@"
+}
+postgres_ready() { [ -s "$POSTGRES_PASSWORD_FILE" ] && [ "$(postgres_psql -c 'select 1' 2>/dev/null)" = 1 ]; }
+postgres_as() { runuser -u postgres -- "$@"; }
+
+# ensure_postgres: a cluster of our own (initdb once), started with pg_ctl, a password-authenticated
+# role and database, checked by logging in with the password and writing in a transaction.
+ensure_postgres() {
+  [ -x "$POSTGRES_BIN/initdb" ] || die "PostgreSQL 15 is missing ($POSTGRES_BIN/initdb)"
+  if postgres_ready && [ "$CHECK" -eq 0 ]; then
+    log "postgres: ready on 127.0.0.1:$POSTGRES_PORT"
+    return 0
+  fi
+  mkdir -p "$POSTGRES_DIR"
+  chown postgres:postgres "$POSTGRES_DIR"
+  chmod 0700 "$POSTGRES_DIR"
+  [ -s "$POSTGRES_PASSWORD_FILE" ] || { random_secret 24 >"$POSTGRES_PASSWORD_FILE"; chmod 0600 "$POSTGRES_PASSWORD_FILE"; }
+  if [ ! -s "$POSTGRES_DATA/PG_VERSION" ]; then
+    log "postgres: initdb $POSTGRES_DATA"
+    local pwfile
+    pwfile="$(mktemp "$POSTGRES_DIR/pgpw.XXXXXX")"
+    postgres_password >"$pwfile"
+    chown postgres "$pwfile"
+    quiet postgres_as "$POSTGRES_BIN/initdb" -D "$POSTGRES_DATA" -U postgres --auth-local=trust \
+      --auth-host=scram-sha-256 --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 || die "initdb failed"
+    rm -f "$pwfile"
+    cat >>"$POSTGRES_DATA/postgresql.conf" <<EOF
+# scripts/test-env.sh
+listen_addresses = '127.0.0.1'
+port = $POSTGRES_PORT
+unix_socket_directories = '$POSTGRES_DIR'
+max_connections = 200
+fsync = on
+EOF
+  fi
+  touch "$POSTGRES_LOG"
+  chown postgres "$POSTGRES_LOG"
+  if ! postgres_as "$POSTGRES_BIN/pg_ctl" -D "$POSTGRES_DATA" status >/dev/null 2>&1; then
+    log "postgres: starting on 127.0.0.1:$POSTGRES_PORT (log: $POSTGRES_LOG)"
+    # 9>&-: the server must not inherit the flock on this script's lock file.
+    quiet postgres_as "$POSTGRES_BIN/pg_ctl" -D "$POSTGRES_DATA" -l "$POSTGRES_LOG" -w -t 60 start 9>&- ||
+      die "postgres did not start (log: $POSTGRES_LOG)"
+  fi
+  local password
+  password="$(postgres_password)"
+  # The role and database, (re)created idempotently; the password always matches the file.
+  postgres_as "$POSTGRES_BIN/psql" -h "$POSTGRES_DIR" -p "$POSTGRES_PORT" -U postgres -X -q -v ON_ERROR_STOP=1 \
+    -v user="$POSTGRES_USER" -v password="$password" >/dev/null <<'EOF' || die "postgres: creating the role failed"
+SELECT format('CREATE ROLE %I LOGIN', :'user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') \gexec
+ALTER ROLE :"user" LOGIN CREATEDB PASSWORD :'password';
+EOF
+  if [ "$(postgres_as "$POSTGRES_BIN/psql" -h "$POSTGRES_DIR" -p "$POSTGRES_PORT" -U postgres -X -A -t -c \
+    "select 1 from pg_database where datname = '$POSTGRES_DATABASE'")" != 1 ]; then
+    quiet postgres_as "$POSTGRES_BIN/createdb" -h "$POSTGRES_DIR" -p "$POSTGRES_PORT" -U postgres \
+      -O "$POSTGRES_USER" "$POSTGRES_DATABASE" || die "postgres: createdb failed"
+  fi
+  # Self-check: password login over TCP, a transaction that writes and reads back, and no trust on TCP.
+  [ "$(postgres_psql -c 'begin; create temp table berth_self_check(v int); insert into berth_self_check values (42); select v from berth_self_check; commit;')" = 42 ] ||
+    die "postgres: self-check failed (login with the password over 127.0.0.1:$POSTGRES_PORT)"
+  if PGPASSWORD=wrong "$POSTGRES_BIN/psql" -h 127.0.0.1 -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d "$POSTGRES_DATABASE" -X -c 'select 1' >/dev/null 2>&1; then
+    die "postgres: self-check failed: a wrong password was accepted"
+  fi
+  log "postgres: ready on 127.0.0.1:$POSTGRES_PORT"
+}
+
+stop_postgres() {
+  if [ -s "$POSTGRES_DATA/PG_VERSION" ] && postgres_as "$POSTGRES_BIN/pg_ctl" -D "$POSTGRES_DATA" status >/dev/null 2>&1; then
+    log "stopping postgres"
+    quiet postgres_as "$POSTGRES_BIN/pg_ctl" -D "$POSTGRES_DATA" -m fast -w stop || true
+  fi
+}
+
+env_section_postgres() {
+  postgres_ready || return 0
+  jq -n --arg host 127.0.0.1 --argjson port "$POSTGRES_PORT" --arg user "$POSTGRES_USER" \
+    --arg password "$(postgres_password)" --arg database "$POSTGRES_DATABASE" --arg dataDir "$POSTGRES_DATA" \
+    --arg pgCtl "$POSTGRES_BIN/pg_ctl" \
+    '{host: $host, port: $port, user: $user, password: $password, database: $database, dataDir: $dataDir, pgCtl: $pgCtl,
+      connectionString: "postgres://\($user):\($password)@\($host):\($port)/\($database)"}'
+}
+
+# ----------------------------------------------------------------------------------------------
+# S3 (moto_server)
+# ----------------------------------------------------------------------------------------------
+
+s3_endpoint() { echo "http://127.0.0.1:$S3_PORT"; }
+s3_ping() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$(s3_endpoint)/" 2>/dev/null)" = 200 ]; }
+# moto_bin: the moto_server of a Python 3.11 (pyenv's versions first: its shims are bash scripts).
+moto_bin() {
+  local bin
+  bin="$(ls /root/.pyenv/versions/3.11*/bin/moto_server 2>/dev/null | head -n 1 || true)"
+  [ -n "$bin" ] || bin="$(command -v moto_server 2>/dev/null || true)"
+  echo "$bin"
+}
+
+moto_python() { local bin; bin="$(moto_bin)"; [ -n "$bin" ] && head -n 1 "$bin" | sed 's/^#! *//'; }
+
+# s3_conditional_writes_work: through boto3 (signed, as the SDK sends them), If-None-Match: * refuses
+# an existing key, If-Match refuses a stale ETag (412), and DELETE honours If-Match.
+s3_conditional_writes_work() {
+  "$(moto_python)" - "$(s3_endpoint)" "$S3_SELF_CHECK_BUCKET" <<'EOF'
+import sys, uuid, boto3
+from botocore.exceptions import ClientError
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',
+                  aws_access_key_id='berth-test', aws_secret_access_key='berth-test')
+bucket, key = sys.argv[2], 'check-' + uuid.uuid4().hex
+def status(call):
+    try:
+        call()
+        return 200
+    except ClientError as error:
+        return int(error.response['ResponseMetadata']['HTTPStatusCode'])
+try:
+    s3.create_bucket(Bucket=bucket)
+except ClientError as error:
+    if error.response['Error']['Code'] not in ('BucketAlreadyOwnedByYou', 'BucketAlreadyExists'):
+        raise
+assert status(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b'1', IfNoneMatch='*')) == 200
+assert status(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b'2', IfNoneMatch='*')) == 412, 'If-None-Match'
+etag = s3.head_object(Bucket=bucket, Key=key)['ETag']
+assert status(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b'3', IfMatch=etag)) == 200
+assert status(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b'4', IfMatch=etag)) == 412, 'If-Match'
+assert status(lambda: s3.delete_object(Bucket=bucket, Key=key, IfMatch=etag)) == 412, 'DELETE If-Match'
+assert s3.get_object(Bucket=bucket, Key=key)['Body'].read() == b'3'
+s3.delete_object(Bucket=bucket, Key=key)
+EOF
+}
+
+ensure_s3() {
+  if s3_ping && { [ "$CHECK" -eq 0 ] || s3_conditional_writes_work; }; then
+    log "s3: moto_server ready on $(s3_endpoint)"
+    return 0
+  fi
+  local bin pid
+  bin="$(moto_bin)"
+  [ -n "$bin" ] || die "moto_server is missing (moto 5.2 under Python 3.11 is expected)"
+  mkdir -p "$S3_DIR"
+  pid="$(pid_from_file "$S3_PID_FILE")"
+  if ! pid_alive "$pid"; then
+    log "s3: starting moto_server on $(s3_endpoint) (log: $S3_LOG)"
+    setsid nohup "$bin" -H 127.0.0.1 -p "$S3_PORT" >>"$S3_LOG" 2>&1 </dev/null 9>&- &
+    echo $! >"$S3_PID_FILE"
+  fi
+  wait_until 60 s3_ping || die "moto_server did not answer on $(s3_endpoint) (log: $S3_LOG)"
+  s3_conditional_writes_work || die "s3: self-check failed: moto_server does not honour If-None-Match/If-Match on PUT"
+  log "s3: moto_server ready on $(s3_endpoint) (conditional writes checked)"
+}
+
+stop_s3() {
+  local pid
+  pid="$(pid_from_file "$S3_PID_FILE")"
+  if pid_alive "$pid"; then
+    log "stopping moto_server"
+    kill "$pid" 2>/dev/null || true
+  fi
+}
+
+env_section_s3() {
+  s3_ping || return 0
+  jq -n --arg endpoint "$(s3_endpoint)" --arg region us-east-1 --arg pidFile "$S3_PID_FILE" \
+    '{endpoint: $endpoint, region: $region, accessKeyId: "berth-test", secretAccessKey: "berth-test", forcePathStyle: true, pidFile: $pidFile}'
+}
+
 # ----------------------------------------------------------------------------------------------
 # Env file read by test-support/test-env.ts
 # ----------------------------------------------------------------------------------------------
@@ -1221,6 +1412,8 @@ write_env_file() {
 reset_environment() {
   stop_registry
   stop_sshd
+  stop_postgres
+  stop_s3
   if docker_ping; then
     if docker inspect "$SYSTEMD_HOST_CONTAINER" >/dev/null 2>&1; then
       log "removing the container $SYSTEMD_HOST_CONTAINER"

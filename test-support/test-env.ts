@@ -71,6 +71,29 @@ export interface SystemdHostTestEnvironment extends SshHostTestEnvironment {
   readonly nodePath: string;
 }
 
+/** PostgreSQL 15 on loopback with password authentication, for `@berth/state-postgres`. */
+export interface PostgresTestEnvironment {
+  /** `postgres://berth:…@127.0.0.1:55432/berth`. */
+  readonly connectionString: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  /** The cluster's data directory and its `pg_ctl` (the reliability trials restart the server). */
+  readonly dataDir: string;
+  readonly pgCtl: string;
+}
+
+/** moto_server on loopback: an S3 endpoint with conditional writes, for `@berth/state-s3`. */
+export interface S3TestEnvironment {
+  /** `http://127.0.0.1:55433`; use path-style addressing. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
 export interface TestEnvironment {
   /** The file the environment was read from. */
   readonly filePath: string;
@@ -81,11 +104,20 @@ export interface TestEnvironment {
   readonly images: ImagesTestEnvironment | undefined;
   readonly sshd: SshdTestEnvironment | undefined;
   readonly systemdHost: SystemdHostTestEnvironment | undefined;
+  readonly postgres: PostgresTestEnvironment | undefined;
+  readonly s3: S3TestEnvironment | undefined;
   /** The whole parsed file, for sections this module does not know yet. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
-export type TestEnvironmentPart = 'docker' | 'registry' | 'images' | 'sshd' | 'systemdHost';
+export type TestEnvironmentPart =
+  | 'docker'
+  | 'registry'
+  | 'images'
+  | 'sshd'
+  | 'systemdHost'
+  | 'postgres'
+  | 's3';
 
 /** A TestEnvironment whose requested parts are known to be present. */
 export type RequiredTestEnvironment<P extends TestEnvironmentPart> = TestEnvironment & {
@@ -98,6 +130,8 @@ const PART_DESCRIPTIONS: Readonly<Record<TestEnvironmentPart, string>> = {
   images: 'the locally built base images',
   sshd: 'the test sshd on 127.0.0.1 (docker method host)',
   systemdHost: 'the systemd test host (systemd method host)',
+  postgres: 'PostgreSQL 15 on 127.0.0.1 (state store)',
+  s3: 'moto_server on 127.0.0.1 (S3 state store)',
 };
 
 /** Thrown when the environment is missing, incomplete or unreadable. */
@@ -167,6 +201,22 @@ export function loadTestEnvironment(): TestEnvironment {
       ...readSshHost(read, readPort),
       container: read('container'),
       nodePath: read('nodePath'),
+    })),
+    postgres: readSection(filePath, parsed, 'postgres', (read, readPort) => ({
+      connectionString: read('connectionString'),
+      host: read('host'),
+      port: readPort('port'),
+      user: read('user'),
+      password: read('password'),
+      database: read('database'),
+      dataDir: read('dataDir'),
+      pgCtl: read('pgCtl'),
+    })),
+    s3: readSection(filePath, parsed, 's3', (read) => ({
+      endpoint: read('endpoint'),
+      region: read('region'),
+      accessKeyId: read('accessKeyId'),
+      secretAccessKey: read('secretAccessKey'),
     })),
     raw: parsed,
   };

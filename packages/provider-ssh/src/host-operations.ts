@@ -140,8 +140,9 @@ export function hostOperations(host: HostContext) {
   async function checkPort(service: string, hostPort: number): Promise<PreflightCheck> {
     const placement = { bindAddress: settings.bindAddress, hostPort };
     const where = `${placement.bindAddress}:${hostPort}`;
+    const containers = await transport.listContainers({});
     const holders = portHolders(
-      await transport.listContainers({}),
+      containers,
       placement,
       (container) => parseLabels(container.labels)?.service === service,
     );
@@ -157,6 +158,18 @@ export function hostOperations(host: HostContext) {
       return { name: 'host-port', ok: true, message: `${where} is held by this service` };
     if (await transport.isPortFree(placement.bindAddress, hostPort))
       return { name: 'host-port', ok: true, message: `${where} is free` };
+    // A container of this service the daemon is still starting (its run was killed during the start)
+    // holds the port before it lists it: it is this service's, and the deploy replaces it.
+    const starting = containers.find((container) => {
+      const labels = parseLabels(container.labels);
+      return labels?.service === service && labels.hostPort === hostPort && container.ports.length === 0;
+    });
+    if (starting)
+      return {
+        name: 'host-port',
+        ok: true,
+        message: `${where} is held by this service (${starting.name}, starting)`,
+      };
     return {
       name: 'host-port',
       ok: false,

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import {
   BerthError,
@@ -11,6 +10,7 @@ import {
   type SecretMaterial,
   type ServiceTarget,
   type TargetLedger,
+  writeFileAtomic,
 } from '@berth/core';
 
 const { join } = posix;
@@ -74,7 +74,7 @@ export function diskSecretFiles(): SecretFiles {
         throw error;
       }
     },
-    write: writeAtomic,
+    write: (path, content) => writeFileAtomic(path, content, 0o600),
     async ensureDir(path) {
       // Only the service folder is chmod-ed: the root may be a folder the user chose and shares.
       await mkdir(path, { recursive: true, mode: 0o700 });
@@ -124,18 +124,6 @@ export function parseSecretRef(ref: string): { service: string; key: string; ver
   const match = refPattern.exec(ref);
   if (!match) return undefined;
   return { service: match[1] ?? '', key: match[2] ?? '', version: Number(match[3]) };
-}
-
-async function writeAtomic(path: string, content: string): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
 }
 
 function storeError(message: string, cause?: unknown): BerthError {

@@ -39,7 +39,10 @@ export interface DeployerOptions {
   hooks?: Hook[];
   /** Lock time-to-live; the lock is renewed while a run lasts. Default 10 minutes. */
   lockTtlMs?: number;
-  /** Take over stale locks by default. Default false. */
+  /**
+   * Take over the service's lock even while it is live (you know its run is gone). Expired locks, and
+   * locks of a process of this host that exited, are taken over without it. Default false.
+   */
   takeoverStaleLock?: boolean;
   /** Where `fromEnv` / `fromFile` secrets and relative build contexts are read. */
   secretSources?: Partial<SecretSources>;

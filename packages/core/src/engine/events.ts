@@ -5,7 +5,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ProgressUpdate } from '../provider/provider.js';
 import type { Redactor } from '../secrets/redactor.js';
 import type { JsonValue } from '../spec/service-spec.js';
-import type { PhaseName } from '../state/state-store.js';
+import type { LockTakeover, PhaseName } from '../state/state-store.js';
 
 /** Fields every event carries. */
 export interface EventBase {
@@ -33,6 +33,7 @@ export type BerthEvent = EventBase &
     | ({ type: 'health-check'; url: string } & HealthAttempt)
     | { type: 'rollback-start'; from?: string; to: string; reason: string }
     | { type: 'rollback-end'; to: string; status: 'succeeded' | 'failed'; error?: BerthErrorJson }
+    | ({ type: 'lock-takeover' } & LockTakeover)
     | {
         type: 'log';
         level: 'debug' | 'info' | 'warn' | 'error';

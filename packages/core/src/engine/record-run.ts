@@ -10,6 +10,7 @@ import {
   type StateStore,
 } from '../state/state-store.js';
 import type { RunContext } from './run-context.js';
+import { currentStateLock } from './service-lock.js';
 
 /** A fresh state for a service never deployed before. */
 export function emptyState(target: ServiceTarget, provider: string): ServiceState {
@@ -45,7 +46,8 @@ export function historyEntry(
 
 /**
  * Append the entry, set the current state, and write — all redacted, so no secret value can reach
- * the store even if one slipped into an error message.
+ * the store even if one slipped into an error message. Inside `withServiceLock` the write carries the
+ * lock's fence (a run that lost its lock cannot write) and the entry records a lock takeover.
  */
 export async function recordRun(
   store: StateStore,
@@ -54,13 +56,15 @@ export async function recordRun(
   entry: HistoryEntry,
   current: CurrentState | undefined | 'keep',
 ): Promise<ServiceState> {
+  const held = currentStateLock();
+  const recorded: HistoryEntry = held?.takeover ? { ...entry, lockTakeover: held.takeover } : entry;
   const next: ServiceState = {
     ...state,
-    history: [...state.history, entry],
+    history: [...state.history, recorded],
     ...(current === 'keep' ? {} : { current }),
   };
   if (current === undefined) delete next.current;
   const clean = redactor.value(next);
-  await store.write(state.service, clean);
+  await store.write(state.service, clean, held ? { fence: held.fence } : {});
   return clean;
 }

@@ -29,6 +29,8 @@ export interface RunContext {
   actor: Actor;
   /** Stop the timeout timer. */
   dispose: () => void;
+  /** Abort the run with `reason` (e.g. `LOCK_LOST`): it stops at the next safe point. */
+  abort: (reason: BerthError) => void;
 }
 
 /** The process running Berth. */
@@ -101,6 +103,7 @@ export function createRunContext(options: {
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     },
+    abort: (reason) => controller.abort(reason),
   };
   return run;
 }
@@ -134,9 +137,9 @@ export function checkAborted(run: RunContext): void {
   throw abortErrorOf(run);
 }
 
-export function abortErrorOf(run: RunContext): AbortError {
+export function abortErrorOf(run: RunContext): BerthError {
   const reason = run.signal.reason;
-  if (reason instanceof AbortError) return reason;
+  if (reason instanceof AbortError || BerthError.isInstance(reason)) return reason;
   return run.timedOut()
     ? new AbortError('DEPLOY_TIMEOUT', 'The run passed its timeout')
     : new AbortError('DEPLOY_ABORTED', 'The run was aborted by its AbortSignal');

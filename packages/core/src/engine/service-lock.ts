@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { BerthError } from '../errors/index.js';
 import type { ProviderLock, ProviderLockRequest } from '../provider/provider.js';
-import type { ServiceState, StateLock } from '../state/state-store.js';
+import type { LockTakeover, ServiceState, StateLock } from '../state/state-store.js';
 import type { EngineDeps } from './engine-deps.js';
 import { providerContextFor, type RunContext, runPhase } from './run-context.js';
 
@@ -14,6 +16,23 @@ export interface ServiceLockOptions {
 interface HeldLocks {
   state?: StateLock;
   provider?: ProviderLock;
+}
+
+/** What a write made inside `withServiceLock` needs: the fence of the lock, and the takeover to record. */
+export interface HeldStateLock {
+  fence: string;
+  takeover?: LockTakeover;
+}
+
+/**
+ * The state lock of the run whose async flow this is. It follows the run from `withServiceLock` to
+ * every `recordRun`, so every write of a run is fenced without each phase passing the lock along.
+ */
+const heldStateLock = new AsyncLocalStorage<HeldStateLock>();
+
+/** The state lock held by the current run, if any (record-run.ts fences its write with it). */
+export function currentStateLock(): HeldStateLock | undefined {
+  return heldStateLock.getStore();
 }
 
 /** Milliseconds between renewals: a third of the shortest TTL, at most once a second. */
@@ -38,14 +57,32 @@ async function releaseAll(run: RunContext, held: HeldLocks): Promise<void> {
   await provider
     ?.release()
     .catch((error: unknown) => warn(run, 'The provider lock could not be released', error));
-  await state?.release().catch(() => {});
+  await state?.release().catch((error: unknown) => warn(run, 'The state lock could not be released', error));
+}
+
+/**
+ * Renew the state lock. A lost lock (`LOCK_LOST`: another run took it over after it expired) aborts
+ * the run, which stops at its next safe point; its writes are refused by the store's fencing anyway.
+ * Other renew failures (the store briefly unreachable) are warnings: the next beat tries again.
+ */
+async function renewStateLock(run: RunContext, lock: StateLock): Promise<void> {
+  try {
+    await lock.renew(run.clock.now());
+  } catch (error) {
+    if (BerthError.isInstance(error) && error.code === 'LOCK_LOST') {
+      run.emit({ type: 'log', level: 'error', message: error.message });
+      run.abort(error);
+    } else warn(run, 'The state lock could not be renewed', error);
+  }
 }
 
 /**
  * Run `body` holding the service's locks, renewing them while the run lasts, and always releasing
- * them. The `lock` phase takes the state store's lock, then the provider's (`Provider.lock`) when it
- * has one; a refused provider lock releases the state lock and fails the phase, before anything
- * changed. `body` receives the state read under the locks.
+ * them. The `lock` phase takes the state store's lock (taking over an expired one, which is
+ * announced as a `lock-takeover` event and recorded in the run's history entry), then the
+ * provider's (`Provider.lock`) when it has one; a refused provider lock releases the state lock and
+ * fails the phase, before anything changed. `body` receives the state read under the locks; every
+ * state write inside it carries the lock's fence.
  */
 export async function withServiceLock<T>(
   run: RunContext,
@@ -62,6 +99,7 @@ export async function withServiceLock<T>(
         takeover: options.takeoverStaleLock ?? deps.takeoverStaleLock,
         now: run.clock.now(),
       });
+      if (held.state.takeover) run.emit({ type: 'lock-takeover', ...held.state.takeover });
       held.provider = await deps.provider.lock?.(providerContextFor(run, 'lock'), run.target, {
         operation: options.operation,
         runId: run.runId,
@@ -72,9 +110,14 @@ export async function withServiceLock<T>(
     await releaseAll(run, held);
     throw error;
   }
+  const stateLock = held.state!;
+  let renewing: Promise<void> | undefined;
   const heartbeat = setInterval(
     () => {
-      held.state?.renew(run.clock.now()).catch(() => {});
+      // One renewal at a time: a slow store must not pile renewals up behind each other.
+      renewing ??= renewStateLock(run, stateLock).finally(() => {
+        renewing = undefined;
+      });
       held.provider
         ?.renew?.()
         .catch((error: unknown) => warn(run, 'The provider lock could not be renewed', error));
@@ -82,11 +125,16 @@ export async function withServiceLock<T>(
     heartbeatMs(deps, held.provider),
   );
   heartbeat.unref?.();
+  const fenced: HeldStateLock = {
+    fence: stateLock.fence,
+    ...(stateLock.takeover ? { takeover: stateLock.takeover } : {}),
+  };
   try {
-    const state = await deps.state.read(run.target.service);
-    return await body(state);
+    return await heldStateLock.run(fenced, async () => body(await deps.state.read(run.target.service)));
   } finally {
     clearInterval(heartbeat);
+    // A renewal still in flight finishes before the release (the stores also refuse to re-create).
+    await renewing;
     await releaseAll(run, held);
   }
 }

@@ -121,9 +121,9 @@ export class ValidationError extends BerthError {
   }
 }
 
-/** The state store's lock is held by another run, or is stale. */
+/** The state store's lock is held by another run (`LOCK_HELD`), or this run lost it (`LOCK_LOST`). */
 export class LockError extends BerthError {
-  constructor(code: 'LOCK_HELD' | 'LOCK_STALE', message: string, options: BerthErrorOptions = {}) {
+  constructor(code: 'LOCK_HELD' | 'LOCK_LOST', message: string, options: BerthErrorOptions = {}) {
     super(code, message, { retryable: code === 'LOCK_HELD', ...options });
     this.name = 'LockError';
   }

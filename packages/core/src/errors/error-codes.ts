@@ -13,11 +13,15 @@ export const errorCodes = {
   PREFLIGHT_FAILED: 'Fix the failed checks listed in `details.checks`; each has its own hint.',
   LOCK_HELD:
     'Another deploy of this service is running; wait for it to finish, or check the owner named in the message.',
-  LOCK_STALE:
-    'The lock owner is gone or its lock expired; pass `takeoverStaleLock: true` once you are sure it is not running.',
+  LOCK_LOST:
+    'Another run took over this lock after it expired; nothing more was written. Check the service with `status()` and run again.',
   STATE_CORRUPT:
     'The state file could not be read; restore it from a backup or remove it (the next deploy re-observes the live service).',
   STATE_VERSION_UNSUPPORTED: 'The state was written by a newer Berth; upgrade @berth/core.',
+  STATE_CONFLICT:
+    'The state changed under this write (history can only be appended to); read it again and retry.',
+  STATE_STORE_UNAVAILABLE:
+    'The state store (database or bucket) could not be reached or is overloaded; check it and retry.',
   IMAGE_BUILDER_MISSING:
     "This spec builds an image: pass `imageBuilder` (e.g. `dockerImageBuilder()` from '@berth/core/docker').",
   IMAGE_BUILD_FAILED: 'Read the build output in `details`; fix the Dockerfile or the build context.',

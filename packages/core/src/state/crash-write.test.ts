@@ -40,7 +40,7 @@ describe('a process killed in the middle of state writes', () => {
     expect(counters.some((counter) => counter > 1)).toBe(true);
     const provider = memoryProvider();
     try {
-      const deployer = createDeployer({ provider, state: store, takeoverStaleLock: true });
+      const deployer = createDeployer({ provider, state: store });
       const result = await deployer.up({
         name: 'app',
         image: { ref: 'r/app@sha256:1' },

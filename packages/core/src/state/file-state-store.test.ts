@@ -1,11 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BerthError } from '../errors/index.js';
 import { fileStateStore } from './file-state-store.js';
-import { memoryStateStore } from './memory-state-store.js';
-import { type ServiceState, STATE_SCHEMA_VERSION, type StateStore } from './state-store.js';
+import { type ServiceState, STATE_SCHEMA_VERSION, type StateLock } from './state-store.js';
 
 const owner = (runId: string, pid = process.pid) => ({
   host: 'test-host',
@@ -29,73 +28,80 @@ async function temp() {
   return mkdtemp(join(tmpdir(), 'berth-state-'));
 }
 
-describe.each([
-  ['fileStateStore', async () => fileStateStore({ dir: join(await temp(), '.deployment') })],
-  ['memoryStateStore', async () => memoryStateStore()],
-] as [string, () => Promise<StateStore>][])('%s', (_name, create) => {
-  it('round-trips state', async () => {
-    const store = await create();
-    expect(await store.read('app-dev')).toBeUndefined();
-    await store.write('app-dev', state(3));
-    expect(await store.read('app-dev')).toEqual(state(3));
-  });
-
-  it('lets one run hold a lock and names the owner to the next', async () => {
-    const store = await create();
-    const lock = await store.lock('app-dev', { owner: owner('run-1'), ttlMs: 60_000, now: Date.now() });
-    const second = store.lock('app-dev', { owner: owner('run-2'), ttlMs: 60_000, now: Date.now() });
-    await expect(second).rejects.toMatchObject({ code: 'LOCK_HELD', retryable: true });
-    await expect(second).rejects.toThrow(/me@test-host \(pid \d+, run run-1/);
-    await lock.release();
-    const third = await store.lock('app-dev', { owner: owner('run-3'), ttlMs: 60_000, now: Date.now() });
-    await third.release();
-  });
-
-  it('refuses a stale lock unless takeover is explicit', async () => {
-    const store = await create();
-    await store.lock('app-dev', { owner: owner('old'), ttlMs: 1_000, now: Date.now() - 10_000 });
-    await expect(
-      store.lock('app-dev', { owner: owner('new'), ttlMs: 1_000, now: Date.now() }),
-    ).rejects.toMatchObject({
-      code: 'LOCK_STALE',
-    });
-    const taken = await store.lock('app-dev', {
-      owner: owner('new'),
-      ttlMs: 1_000,
-      now: Date.now(),
-      takeover: true,
-    });
-    expect(taken.owner.runId).toBe('new');
-    await taken.release();
-  });
-
-  it('keeps a renewed lock alive', async () => {
-    const store = await create();
-    const lock = await store.lock('app-dev', { owner: owner('run-1'), ttlMs: 1_000, now: Date.now() - 900 });
-    await lock.renew(Date.now());
-    await expect(
-      store.lock('app-dev', { owner: owner('x'), ttlMs: 1, now: Date.now(), takeover: true }),
-    ).rejects.toMatchObject({
-      code: 'LOCK_HELD',
-    });
-    await lock.release();
-  });
-});
-
 describe('fileStateStore on disk', () => {
-  it('treats a lock of a dead process on this host as stale', async () => {
-    const { hostname } = await import('node:os');
-    const store = fileStateStore({ dir: join(await temp(), 's') });
-    await store.lock('app-dev', {
-      owner: { ...owner('dead'), host: hostname(), pid: 2 ** 22 + 7 },
+  it('takes over a lock file cut short by a crash of an older Berth, instead of reading it as ?@?', async () => {
+    const dir = join(await temp(), 's');
+    await mkdir(join(dir, 'app-dev'), { recursive: true });
+    await writeFile(join(dir, 'app-dev', 'lock.json'), '{"owner": {"host"');
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(dir, 'app-dev', 'lock.json'), past, past);
+    const lock = await fileStateStore({ dir }).lock('app-dev', {
+      owner: owner('n'),
       ttlMs: 60_000,
       now: Date.now(),
     });
-    await expect(
-      store.lock('app-dev', { owner: owner('n'), ttlMs: 60_000, now: Date.now() }),
-    ).rejects.toMatchObject({
-      code: 'LOCK_STALE',
+    expect(lock.takeover?.reason).toBe('expired');
+    await lock.release();
+    expect(await readdir(join(dir, 'app-dev'))).toEqual([]);
+  });
+
+  it('never shows a half-written lock.json while runs race for it', async () => {
+    const dir = join(await temp(), 's');
+    const path = join(dir, 'app-dev', 'lock.json');
+    for (let round = 0; round < 20; round += 1) {
+      let racing = true;
+      const seen: string[] = [];
+      const reader = (async () => {
+        while (racing) {
+          const text = await readFile(path, 'utf8').catch(() => undefined);
+          if (text !== undefined) seen.push(text);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, (_item, index) =>
+          fileStateStore({ dir }).lock('app-dev', {
+            owner: owner(`r${index}`),
+            ttlMs: 60_000,
+            now: Date.now(),
+          }),
+        ),
+      );
+      racing = false;
+      await reader;
+      for (const text of seen) expect(JSON.parse(text).owner.user).toBe('me');
+      const winners = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      await (winners[0] as PromiseFulfilledResult<StateLock>).value.release();
+    }
+  });
+
+  it('is not blocked by the claim of a taker that crashed mid-takeover', async () => {
+    const dir = join(await temp(), 's');
+    const store = fileStateStore({ dir });
+    await store.lock('app-dev', { owner: owner('crashed'), ttlMs: 1, now: Date.now() - 10_000 });
+    const { ino } = await stat(join(dir, 'app-dev', 'lock.json'));
+    await writeFile(
+      join(dir, 'app-dev', `lock.json.claim.${ino}.1`),
+      JSON.stringify({ host: hostname(), pid: 2 ** 22 + 5 }),
+    );
+    const lock = await store.lock('app-dev', { owner: owner('next'), ttlMs: 60_000, now: Date.now() });
+    expect(lock.takeover?.previousOwner.runId).toBe('crashed');
+    await lock.release();
+    expect(await readdir(join(dir, 'app-dev'))).toEqual([]);
+  });
+
+  it('refuses a fenced write and a renew once the lock is gone', async () => {
+    const dir = join(await temp(), 's');
+    const store = fileStateStore({ dir });
+    const lock = await store.lock('app-dev', { owner: owner('a'), ttlMs: 60_000, now: Date.now() });
+    await store.write('app-dev', state(), { fence: lock.fence });
+    await rm(join(dir, 'app-dev', 'lock.json'));
+    await expect(store.write('app-dev', state(), { fence: lock.fence })).rejects.toMatchObject({
+      code: 'LOCK_LOST',
     });
+    await expect(lock.renew(Date.now())).rejects.toMatchObject({ code: 'LOCK_LOST' });
+    await lock.release();
   });
 
   it('writes atomically with no temp files left and mode 0600', async () => {
@@ -103,7 +109,6 @@ describe('fileStateStore on disk', () => {
     const store = fileStateStore({ dir });
     for (let index = 0; index < 5; index += 1) await store.write('app-dev', state(index));
     expect(await readdir(join(dir, 'app-dev'))).toEqual(['state.json']);
-    const { stat } = await import('node:fs/promises');
     expect((await stat(join(dir, 'app-dev', 'state.json'))).mode & 0o777).toBe(0o600);
   });
 

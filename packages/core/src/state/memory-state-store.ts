@@ -1,6 +1,7 @@
 import { nodeCrypto } from '../ports/node-builtins.js';
-import { checkExistingLock, type LockRecord } from './lock-rules.js';
-import type { LockOptions, ServiceState, StateLock, StateStore } from './state-store.js';
+import { checkHistoryAppend, decideTakeover, type LockRecord, lockLostError } from './lock-rules.js';
+import { migrateState } from './migrate-state.js';
+import type { LockOptions, LockTakeover, ServiceState, StateLock, StateStore } from './state-store.js';
 
 /** A state store in memory, for tests and short-lived processes. Values are deep-copied in and out. */
 export function memoryStateStore(): StateStore & { snapshot(): Record<string, ServiceState> } {
@@ -9,9 +10,14 @@ export function memoryStateStore(): StateStore & { snapshot(): Record<string, Se
   return {
     async read(service) {
       const raw = states.get(service);
-      return raw === undefined ? undefined : (JSON.parse(raw) as ServiceState);
+      return raw === undefined ? undefined : migrateState(JSON.parse(raw), `memory:${service}`);
     },
-    async write(service, state) {
+    async write(service, state, options = {}) {
+      if (options.fence !== undefined && locks.get(service)?.token !== options.fence)
+        throw lockLostError(service, locks.get(service)?.owner);
+      const stored = states.get(service);
+      if (stored !== undefined)
+        checkHistoryAppend(service, (JSON.parse(stored) as ServiceState).history, state.history);
       states.set(service, JSON.stringify(state));
     },
     async remove(service) {
@@ -19,19 +25,28 @@ export function memoryStateStore(): StateStore & { snapshot(): Record<string, Se
     },
     async lock(service, options: LockOptions): Promise<StateLock> {
       const existing = locks.get(service);
-      if (existing) checkExistingLock(service, existing, options);
+      const takeover: LockTakeover | undefined = existing
+        ? decideTakeover(service, existing, options)
+        : undefined;
       const record: LockRecord = {
         owner: options.owner,
         token: nodeCrypto().randomUUID(),
         expiresAt: options.now + options.ttlMs,
       };
       locks.set(service, record);
+      let released = false;
       return {
         owner: options.owner,
+        fence: record.token,
+        ...(takeover ? { takeover } : {}),
         async renew(now: number) {
-          if (locks.get(service)?.token === record.token) record.expiresAt = now + options.ttlMs;
+          if (released) return;
+          const current = locks.get(service);
+          if (current?.token !== record.token) throw lockLostError(service, current?.owner);
+          record.expiresAt = now + options.ttlMs;
         },
         async release() {
+          released = true;
           if (locks.get(service)?.token === record.token) locks.delete(service);
         },
       };

@@ -1,19 +1,36 @@
+import { createHash } from 'node:crypto';
 import { StateError } from '../errors/index.js';
-import { newFingerprintKey } from '../secrets/fingerprint.js';
 import { type ServiceState, STATE_SCHEMA_VERSION } from './state-store.js';
 
 type Migration = (state: Record<string, unknown>) => Record<string, unknown>;
 
+/** JSON with object keys sorted: the same value always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
 /**
- * Migrations from each older schema version to the next. Version 1 (Berth 0.0.x) had no fingerprint
- * key and no revision counter: secrets are re-fingerprinted on the next deploy and the counter
- * restarts after the revisions already in history.
+ * Migrations from each older schema version to the next. They are deterministic: the same old state
+ * always migrates to byte-identical new state, wherever and however often it is read (two readers
+ * of one shared store agree). Version 1 (Berth 0.0.x) had no fingerprint key and no revision
+ * counter: the key is derived from the old state (it is stored beside the fingerprints, so it was
+ * never a secret), secrets are re-fingerprinted on the next deploy, and the counter restarts after
+ * the revisions already in history.
  */
 const migrations: Record<number, Migration> = {
   1: (state) => ({
     ...state,
     schemaVersion: 2,
-    fingerprintKey: newFingerprintKey(),
+    fingerprintKey: createHash('sha256')
+      .update(`berth state v1 fingerprint key\n${canonicalJson(state)}`)
+      .digest('base64url'),
     revisionCounter: Array.isArray(state.history) ? state.history.length : 0,
   }),
 };

@@ -61,6 +61,8 @@ export interface HistoryEntry {
   rolledBackFrom?: string;
   phases: PhaseRecord[];
   error?: BerthErrorJson;
+  /** Set when this run took over the lock of an earlier run (it crashed, or its lock expired). */
+  lockTakeover?: LockTakeover;
 }
 
 /** What is live now, as far as Berth knows. */
@@ -99,11 +101,34 @@ export interface LockOwner extends Actor {
   startedAt: string;
 }
 
+/** Why a lock was taken over: its TTL passed, its owner's process on this host is gone, or the caller forced it. */
+export type LockTakeoverReason = 'expired' | 'owner-gone' | 'forced';
+
+/** The lock a new holder took over, as it was found. */
+export interface LockTakeover {
+  previousOwner: LockOwner;
+  /** When the previous lock expired (or would have), ISO 8601. */
+  expiresAt: string;
+  reason: LockTakeoverReason;
+}
+
 /** A held lock. */
 export interface StateLock {
   readonly owner: LockOwner;
-  /** Push the expiry forward (the engine calls this while a run is long). */
+  /**
+   * The fencing token of this holding: pass it to `StateStore.write` so the store refuses the write
+   * once another run holds the lock. Opaque; unique per acquisition of the service's lock.
+   */
+  readonly fence: string;
+  /** Set when this holding took over an earlier lock (the engine records it in history and as an event). */
+  readonly takeover?: LockTakeover;
+  /**
+   * Push the expiry forward (the engine calls this while a run is long). Throws a `LockError` with
+   * code `LOCK_LOST` when the lock is no longer this holder's (released, or taken over by another
+   * run): the run must stop. After `release()` it does nothing and never re-creates the lock.
+   */
   renew(now: number): Promise<void>;
+  /** Give the lock back, only if it is still this holder's. Idempotent; never throws for a lost lock. */
   release(): Promise<void>;
 }
 
@@ -112,17 +137,38 @@ export interface LockOptions {
   owner: LockOwner;
   /** The lock expires unless renewed within this time. */
   ttlMs: number;
-  /** Take over a lock whose owner is gone or whose TTL passed. Never takes a live lock. */
+  /**
+   * Take over a held lock before it expires (the caller knows its holder is gone). Without it, a lock
+   * whose TTL passed, or whose owner was a process on this host that no longer exists, is still taken
+   * over automatically; a live lock gives `LOCK_HELD` (retryable, with `details.expiresAt`).
+   */
   takeover?: boolean;
   /** Current time, from the engine's clock. */
   now: number;
 }
 
-/** Where Berth keeps per-service state and history. */
+/** Options of a write. */
+export interface WriteOptions {
+  /**
+   * The fencing token of the lock the writer holds (`StateLock.fence`). The store checks, atomically
+   * with the write, that this holding is still the service's lock, and throws `LOCK_LOST` otherwise.
+   * Writes without a fence (tools, migrations) are not checked.
+   */
+  fence?: string;
+}
+
+/**
+ * Where Berth keeps per-service state and history. `describeStateStoreConformance` from
+ * `@berth/core/testing` is the suite every implementation passes (docs/state.md).
+ */
 export interface StateStore {
   read(service: string): Promise<ServiceState | undefined>;
-  /** Replace the service's state atomically: a reader sees the old or the new state, never a mix. */
-  write(service: string, state: ServiceState): Promise<void>;
+  /**
+   * Replace the service's state atomically: a reader sees the old or the new state, never a mix.
+   * History is append-only: a write whose history does not start with the stored history fails with
+   * `STATE_CONFLICT`. With `fence`, a writer that lost its lock fails with `LOCK_LOST`.
+   */
+  write(service: string, state: ServiceState, options?: WriteOptions): Promise<void>;
   /** Take the service's lock or throw a `LockError` naming the owner. */
   lock(service: string, options: LockOptions): Promise<StateLock>;
   /** Forget a service's state and history (`down` with `forgetState: true`). */

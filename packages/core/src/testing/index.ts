@@ -1,8 +1,9 @@
 /**
  * @berth/core/testing: an in-memory cloud, a fake clock, and the conformance suite every provider
- * (including third-party plugins) runs. Requires vitest for `describeProviderConformance`.
+ * (including third-party plugins) runs, and the one every state store runs. Requires vitest for `describeProviderConformance`.
  */
 export * from './describe-provider-conformance.js';
+export * from './describe-state-store-conformance.js';
 export * from './fake-clock.js';
 export * from './memory-image-builder.js';
 export * from './memory-provider.js';

@@ -1,3 +1,7 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileStateStore } from '../state/file-state-store.js';
 import { describeProviderConformance } from './describe-provider-conformance.js';
 import { type MemoryProviderOptions, memoryProvider } from './memory-provider.js';
 
@@ -39,6 +43,8 @@ const shared = (options: MemoryProviderOptions, digest: string) => {
 
 describeProviderConformance({ name: 'memoryProvider', ...shared({}, 'aaaa') });
 
+const stateRoot = await mkdtemp(join(tmpdir(), 'berth-conformance-state-'));
+
 describeProviderConformance({
   name: 'memoryProvider (verify before traffic, provider lock)',
   ...shared({ verifyBeforeTraffic: true, locks: true }, 'bbbb'),
@@ -47,4 +53,10 @@ describeProviderConformance({
 describeProviderConformance({
   name: 'memoryProvider (no secret store)',
   ...shared({ secretStore: false }, 'cccc'),
+});
+
+describeProviderConformance({
+  name: 'memoryProvider (file state store)',
+  ...shared({}, 'ffff'),
+  state: () => fileStateStore({ dir: join(stateRoot, '.deployment') }),
 });
