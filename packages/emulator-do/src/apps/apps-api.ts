@@ -85,7 +85,10 @@ export function appsApi(options: AppsApiOptions) {
       phaseLastUpdatedAt: now,
       steps: deploymentSteps((spec.services ?? []).map((service) => service.name)),
       instances: new Map(),
-      log: [`${new Date(now).toISOString()} deployment created: ${cause}`],
+      log: [
+        `${new Date(now).toISOString()} deployment created: ${cause}`,
+        `${new Date(now).toISOString()} phase PENDING_BUILD`,
+      ],
     };
     app.deployments.push(deployment);
     const run = options.runner
