@@ -1,11 +1,11 @@
 import { inProcessRuntime } from '@berth/emulator-aws/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DoEmulator, startDoEmulator } from '../index.js';
-import { doClient, failure, rawCall, waitForDeployment } from '../test-support/do-client.js';
+import { doClient, failure, rawCall, type Wire, waitForDeployment } from '../test-support/do-client.js';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 
-function spec(name: string, envs: unknown[] = [], health: Record<string, unknown> = {}): any {
+function spec(name: string, envs: unknown[] = [], health: Record<string, unknown> = {}): Wire {
   return {
     name,
     region: 'fra',
@@ -46,9 +46,9 @@ afterEach(async () => {
 async function createActive(name: string, envs: unknown[] = []) {
   const client = doClient(emulator);
   const { data } = await client.app.createApp({ spec: spec(name, envs) });
-  const deploymentId = (data.app as any).pending_deployment.id as string;
+  const deploymentId = (data.app as Wire).pending_deployment.id as string;
   const done = await waitForDeployment(emulator, data.app.id, deploymentId);
-  return { app: data.app as any, deployment: done.deployment, phases: done.phases };
+  return { app: data.app as Wire, deployment: done.deployment, phases: done.phases };
 }
 
 describe('apps through dots-wrapper', () => {
@@ -56,7 +56,7 @@ describe('apps through dots-wrapper', () => {
     emulator.setLatency({ phaseMs: 60 });
     const client = doClient(emulator);
     const { data } = await client.app.createApp({ spec: spec('hello-prod') });
-    const app = data.app as any;
+    const app = data.app as Wire;
     expect(app.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(app.spec.name).toBe('hello-prod');
     expect(app.pending_deployment.phase).toBe('PENDING_BUILD');
@@ -64,7 +64,7 @@ describe('apps through dots-wrapper', () => {
     expect(app.active_deployment).toBeUndefined();
     expect(app.region).toMatchObject({ slug: 'fra', data_centers: ['fra1'] });
 
-    const during = (await client.app.getApp({ app_id: app.id })).data.app as any;
+    const during = (await client.app.getApp({ app_id: app.id })).data.app as Wire;
     expect(during.in_progress_deployment.id).toBe(app.pending_deployment.id);
     expect(during.live_url).toBeUndefined();
 
@@ -85,10 +85,10 @@ describe('apps through dots-wrapper', () => {
     );
     expect(logged).toEqual(['PENDING_BUILD', 'BUILDING', 'PENDING_DEPLOY', 'DEPLOYING', 'ACTIVE']);
     expect(done.deployment.progress).toMatchObject({ success_steps: 6, total_steps: 6, error_steps: 0 });
-    expect(done.deployment.progress.steps.map((step: any) => step.name)).toEqual(['build', 'deploy']);
+    expect(done.deployment.progress.steps.map((step: Wire) => step.name)).toEqual(['build', 'deploy']);
     expect(done.deployment.cause).toBe('app created');
 
-    const after = (await client.app.getApp({ app_id: app.id })).data.app as any;
+    const after = (await client.app.getApp({ app_id: app.id })).data.app as Wire;
     expect(after.active_deployment.id).toBe(app.pending_deployment.id);
     expect(after.in_progress_deployment).toBeUndefined();
     expect(after.live_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -102,11 +102,11 @@ describe('apps through dots-wrapper', () => {
   it('lists apps and deployments with links and meta', async () => {
     const { app } = await createActive('list-me');
     const client = doClient(emulator);
-    const apps = (await client.app.listApps({})).data as any;
+    const apps = (await client.app.listApps({})).data as Wire;
     expect(apps.meta.total).toBe(1);
     expect(apps.apps[0].id).toBe(app.id);
     await client.app.createAppDeployment({ app_id: app.id });
-    const deployments = (await client.app.listAppDeployments({ app_id: app.id, per_page: 1 })).data as any;
+    const deployments = (await client.app.listAppDeployments({ app_id: app.id, per_page: 1 })).data as Wire;
     expect(deployments.meta.total).toBe(2);
     expect(deployments.deployments).toHaveLength(1);
     expect(deployments.deployments[0].cause).toBe('manual');
@@ -129,13 +129,13 @@ describe('apps through dots-wrapper', () => {
     expect(runtime.launches.at(-1)?.env.API_KEY).toBe('s3cret');
 
     // Resubmitting the ciphertext unchanged is no change: no new deployment.
-    const same = (await client.app.updateApp({ app_id: app.id, spec: app.spec })).data.app as any;
+    const same = (await client.app.updateApp({ app_id: app.id, spec: app.spec })).data.app as Wire;
     expect(same.spec.services[0].envs[0].value).toBe(stored[0].value);
     expect(same.pending_deployment).toBeUndefined();
 
     // Plaintext again is a new ciphertext, hence a new deployment.
     const again = (await client.app.updateApp({ app_id: app.id, spec: spec('secret-app', envs) })).data
-      .app as any;
+      .app as Wire;
     expect(again.spec.services[0].envs[0].value).toMatch(/^EV\[/);
     expect(again.spec.services[0].envs[0].value).not.toBe(stored[0].value);
     expect(again.pending_deployment.cause).toBe('app spec updated');
@@ -151,7 +151,7 @@ describe('apps through dots-wrapper', () => {
     const { app, deployment: first } = await createActive('fail-app');
     const client = doClient(emulator);
     const failing = spec('fail-app', [{ key: 'BERTH_TEST_FAIL_HEALTH', value: '1', scope: 'RUN_TIME' }]);
-    const updated = (await client.app.updateApp({ app_id: app.id, spec: failing })).data.app as any;
+    const updated = (await client.app.updateApp({ app_id: app.id, spec: failing })).data.app as Wire;
     const done = await waitForDeployment(emulator, app.id, updated.pending_deployment.id);
     expect(done.deployment.phase).toBe('ERROR');
     expect(done.deployment.progress.error_steps).toBe(1);
@@ -162,7 +162,7 @@ describe('apps through dots-wrapper', () => {
       reason: { code: 'DeployHealthChecksFailed' },
     });
 
-    const after = (await client.app.getApp({ app_id: app.id })).data.app as any;
+    const after = (await client.app.getApp({ app_id: app.id })).data.app as Wire;
     expect(after.active_deployment.id).toBe(first.id);
     expect(after.active_deployment.phase).toBe('ACTIVE');
     const health = await fetch(`${after.live_url}/.well-known/health`);
@@ -172,13 +172,13 @@ describe('apps through dots-wrapper', () => {
   it('cancels an in-progress deployment', async () => {
     emulator.setLatency({ phaseMs: 5_000 });
     const client = doClient(emulator);
-    const app = (await client.app.createApp({ spec: spec('cancel-me') })).data.app as any;
+    const app = (await client.app.createApp({ spec: spec('cancel-me') })).data.app as Wire;
     const canceled = await client.app.cancelAppDeployment({
       app_id: app.id,
       deployment_id: app.pending_deployment.id,
     });
     expect(canceled.data.deployment.phase).toBe('CANCELED');
-    const after = (await client.app.getApp({ app_id: app.id })).data.app as any;
+    const after = (await client.app.getApp({ app_id: app.id })).data.app as Wire;
     expect(after.in_progress_deployment).toBeUndefined();
     expect(after.live_url).toBeUndefined();
   });
@@ -186,7 +186,7 @@ describe('apps through dots-wrapper', () => {
   it('deletes an app and its URL', async () => {
     const { app } = await createActive('delete-me');
     const client = doClient(emulator);
-    const live = ((await client.app.getApp({ app_id: app.id })).data.app as any).live_url;
+    const live = ((await client.app.getApp({ app_id: app.id })).data.app as Wire).live_url;
     const deleted = await client.app.deleteApp({ app_id: app.id });
     expect(deleted.data).toEqual({ id: app.id });
     expect((await failure(client.app.getApp({ app_id: app.id }))).status).toBe(404);
@@ -249,7 +249,7 @@ describe('errors as DigitalOcean answers them', () => {
       [spec('ok-app', [{ key: 'K', value: 'v', scope: 'ALWAYS' }]), '"services[0].envs[0].scope"'],
     ];
     for (const [body, field] of cases) {
-      const refused = await failure(client.app.createApp({ spec: body as any }));
+      const refused = await failure(client.app.createApp({ spec: body as Wire }));
       expect(refused.status, field).toBe(400);
       expect(refused.data.id).toBe('invalid_argument');
       expect(refused.data.message).toContain(`field ${field}`);
@@ -312,7 +312,7 @@ describe('errors as DigitalOcean answers them', () => {
     const redeploy = await client.app.createAppDeployment({ app_id: app.id });
     const done = await waitForDeployment(emulator, app.id, redeploy.data.deployment.id);
     expect(done.deployment.phase).toBe('ERROR');
-    const after = (await client.app.getApp({ app_id: app.id })).data.app as any;
+    const after = (await client.app.getApp({ app_id: app.id })).data.app as Wire;
     expect(after.active_deployment.phase).toBe('ACTIVE');
   });
 

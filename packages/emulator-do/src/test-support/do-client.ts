@@ -1,6 +1,10 @@
 import { createApiClient } from 'dots-wrapper';
 import type { DoEmulator } from '../start-do-emulator.js';
 
+/** Wire JSON as tests read it: loosely, member by member, asserting what they read. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary wire bodies
+export type Wire = any;
+
 /** A dots-wrapper client on the emulator. */
 export function doClient(emulator: DoEmulator, token = emulator.token) {
   return createApiClient({ token, endpoint: emulator.endpoint });
@@ -13,7 +17,7 @@ export async function rawCall(
   path: string,
   body?: unknown,
   token = emulator.token,
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Wire }> {
   const response = await fetch(`${emulator.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -26,7 +30,7 @@ export async function rawCall(
 /** The status and body of a failed dots-wrapper call (an axios error). */
 export async function failure(
   promise: Promise<unknown>,
-): Promise<{ status: number; data: any; headers: any }> {
+): Promise<{ status: number; data: Wire; headers: Wire }> {
   try {
     await promise;
   } catch (error) {
@@ -47,7 +51,7 @@ export async function waitForDeployment(emulator: DoEmulator, appId: string, dep
     const { data } = await client.app.getAppDeployment({ app_id: appId, deployment_id: deploymentId });
     const phase = String(data.deployment.phase);
     if (phases.at(-1) !== phase) phases.push(phase);
-    if (terminal.includes(phase)) return { deployment: data.deployment as any, phases };
+    if (terminal.includes(phase)) return { deployment: data.deployment as Wire, phases };
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`deployment ${deploymentId} did not finish`);
