@@ -91,8 +91,9 @@ export function appsApi(options: AppsApiOptions) {
       ],
     };
     app.deployments.push(deployment);
-    const run = options.runner
-      .run(app, deployment)
+    // The run starts after this call has answered, so the answer shows the deployment as created.
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => options.runner.run(app, deployment))
       .catch((error: unknown) => options.log(`deployment ${deployment.id} crashed: ${String(error)}`))
       .finally(() => runs.delete(run));
     runs.add(run);
