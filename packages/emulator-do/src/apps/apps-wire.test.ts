@@ -161,6 +161,11 @@ describe('apps through dots-wrapper', () => {
       status: 'ERROR',
       reason: { code: 'DeployHealthChecksFailed' },
     });
+    expect(done.deployment.progress.steps[1].steps[1].steps[0].steps[0]).toMatchObject({
+      name: 'deploy',
+      status: 'SUCCESS',
+    });
+    expect(done.deployment.progress).toMatchObject({ running_steps: 0, pending_steps: 1 });
 
     const after = (await client.app.getApp({ app_id: app.id })).data.app as Wire;
     expect(after.active_deployment.id).toBe(first.id);

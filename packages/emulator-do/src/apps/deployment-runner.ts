@@ -145,7 +145,6 @@ export function createDeploymentRunner(options: DeploymentRunnerOptions) {
     for (const service of services) {
       const path = ['deploy', 'components', service.name];
       startStep(deployment.steps, [...path, 'deploy'], options.now());
-      startStep(deployment.steps, [...path, 'wait'], options.now());
       try {
         const instance = await startComponent(deployment, service);
         if (!live(deployment)) {
@@ -162,9 +161,17 @@ export function createDeploymentRunner(options: DeploymentRunnerOptions) {
         const message = error instanceof Error ? error.message : String(error);
         if (error instanceof VersionFailure && error.reason === 'image')
           fail(deployment, [...path, 'deploy'], 'DeployImagePullFailed', message);
-        else if (error instanceof VersionFailure && error.reason === 'crash')
-          fail(deployment, [...path, 'wait'], 'DeployContainerExited', message);
-        else fail(deployment, [...path, 'wait'], 'DeployHealthChecksFailed', message);
+        else {
+          // The container started: its deploy step is done, waiting for it to be healthy failed.
+          endStep(deployment.steps, [...path, 'deploy'], 'SUCCESS', options.now());
+          const crashed = error instanceof VersionFailure && error.reason === 'crash';
+          fail(
+            deployment,
+            [...path, 'wait'],
+            crashed ? 'DeployContainerExited' : 'DeployHealthChecksFailed',
+            message,
+          );
+        }
         options.log(`app ${app.spec.name} deployment ${deployment.id} failed: ${message}`);
         return;
       }
@@ -173,12 +180,11 @@ export function createDeploymentRunner(options: DeploymentRunnerOptions) {
     const previous = app.active;
     const served = deployment.instances.get(services[0]?.name ?? '');
     app.endpoint.route(served);
+    // ACTIVE means the switch is complete: the previous deployment's containers are gone by then.
+    if (previous && previous !== deployment) await stopAll(previous);
     app.active = deployment;
     setPhase(deployment, 'ACTIVE');
-    if (previous && previous !== deployment) {
-      setPhase(previous, 'SUPERSEDED');
-      await stopAll(previous);
-    }
+    if (previous && previous !== deployment) setPhase(previous, 'SUPERSEDED');
   }
 
   /** Stop a deployment that has not finished: CANCELED or SUPERSEDED, its containers removed. */

@@ -48,11 +48,22 @@ export async function waitForDeployment(emulator: DoEmulator, appId: string, dep
   const client = doClient(emulator);
   const phases: string[] = [];
   for (let attempt = 0; attempt < 6000; attempt += 1) {
-    const { data } = await client.app.getAppDeployment({ app_id: appId, deployment_id: deploymentId });
+    let data: Wire;
+    try {
+      ({ data } = await client.app.getAppDeployment({ app_id: appId, deployment_id: deploymentId }));
+    } catch (error) {
+      // Over the rate limit: wait as told, as any client must.
+      const response = (error as { response?: { status: number; headers: Record<string, string> } }).response;
+      if (response?.status !== 429) throw error;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Number(response.headers['retry-after'] ?? 1) * 1000),
+      );
+      continue;
+    }
     const phase = String(data.deployment.phase);
     if (phases.at(-1) !== phase) phases.push(phase);
     if (terminal.includes(phase)) return { deployment: data.deployment as Wire, phases };
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`deployment ${deploymentId} did not finish`);
 }
