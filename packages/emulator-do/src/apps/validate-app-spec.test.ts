@@ -20,6 +20,11 @@ describe('findSpecProblem', () => {
     ['a worker', { name: 'ok', services: [service], workers: [{ name: 'w' }] }, 'workers'],
     ['two components of one name', { name: 'ok', services: [service, service] }, 'services[1].name'],
     ['no source', { name: 'ok', services: [{ name: 'web' }] }, 'services[0]'],
+    [
+      'a git source',
+      { name: 'ok', services: [{ name: 'web', git: { repo_clone_url: 'x' } }] },
+      'services[0].git',
+    ],
     ['two sources', { name: 'ok', services: [{ ...service, git: {} }] }, 'services[0].git'],
     [
       'a DOCR registry',

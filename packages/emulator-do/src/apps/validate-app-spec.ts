@@ -85,11 +85,14 @@ function checkService(field: string, service: unknown, names: Set<string>): Prob
   if (given.length === 0) return [field, `requires a source: one of ${sources.join(', ')}`];
   if (given.length > 1)
     return [`${field}.${given[1]}`, `only one source may be set, got ${given.join(', ')}`];
-  if (given[0] === 'image') {
-    if (!isObject(service.image)) return [`${field}.image`, 'must be an object'];
-    const image = checkImage(`${field}.image`, service.image);
-    if (image) return image;
-  }
+  if (given[0] !== 'image')
+    return [
+      `${field}.${given[0]}`,
+      'is not supported by this emulator (it builds nothing: use an image source)',
+    ];
+  if (!isObject(service.image)) return [`${field}.image`, 'must be an object'];
+  const image = checkImage(`${field}.image`, service.image);
+  if (image) return image;
   const problem =
     checkInteger(`${field}.http_port`, service.http_port, 1, 65535) ??
     checkInteger(`${field}.instance_count`, service.instance_count, 1, Number.MAX_SAFE_INTEGER);
