@@ -188,6 +188,45 @@ describe('apps through dots-wrapper', () => {
     expect(after.live_url).toBeUndefined();
   });
 
+  it('supersedes a deployment still in progress with a newer one, which then serves', async () => {
+    emulator.setLatency({ phaseMs: 600_000 });
+    const client = doClient(emulator);
+    const app = (await client.app.createApp({ spec: spec('supersede-me') })).data.app as Wire;
+    const newer = (
+      await client.app.updateApp({
+        app_id: app.id,
+        spec: spec('supersede-me', [{ key: 'BERTH_REVISION', value: 'r2', scope: 'RUN_TIME' }]),
+      })
+    ).data.app as Wire;
+    const older = (
+      await client.app.getAppDeployment({ app_id: app.id, deployment_id: app.pending_deployment.id })
+    ).data.deployment;
+    expect(older.phase).toBe('SUPERSEDED');
+    const during = (await client.app.getApp({ app_id: app.id })).data.app as Wire;
+    expect(during.in_progress_deployment.id).toBe(newer.pending_deployment.id);
+    expect(during.pending_deployment.id).toBe(newer.pending_deployment.id);
+    // Releasing the held phases lets the newer deployment finish at once.
+    emulator.setLatency({ phaseMs: 0 });
+    const done = await waitForDeployment(emulator, app.id, newer.pending_deployment.id);
+    expect(done.deployment.phase).toBe('ACTIVE');
+    expect(runtime.launches.map((launch) => launch.env.BERTH_REVISION)).toEqual(['r2']);
+  });
+
+  it('deploys an unchanged spec only with update_all_source_versions', async () => {
+    const { app } = await createActive('source-versions');
+    const unchanged = await rawCall(emulator, 'PUT', `/v2/apps/${app.id}`, { spec: app.spec });
+    expect(unchanged.body.app.pending_deployment).toBeUndefined();
+    const all = await rawCall(emulator, 'PUT', `/v2/apps/${app.id}`, {
+      spec: app.spec,
+      update_all_source_versions: true,
+    });
+    expect(all.status).toBe(200);
+    expect(all.body.app.pending_deployment).toMatchObject({
+      phase: 'PENDING_BUILD',
+      cause: 'app spec updated',
+    });
+  });
+
   it('deletes an app and its URL', async () => {
     const { app } = await createActive('delete-me');
     const client = doClient(emulator);

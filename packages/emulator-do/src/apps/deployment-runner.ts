@@ -79,11 +79,12 @@ export function createDeploymentRunner(options: DeploymentRunnerOptions) {
     for (const instance of instances) await options.launcher.stop(instance);
   }
 
-  async function hold() {
+  /** Wait out the phase latency (re-read, so lowering it releases at once), or until the deployment is stopped. */
+  async function hold(deployment: DeploymentRecord) {
     const started = Date.now();
     for (;;) {
       const remaining = started + options.phaseLatencyMs() - Date.now();
-      if (remaining <= 0) return;
+      if (remaining <= 0 || !live(deployment)) return;
       await sleep(Math.min(remaining, 25));
     }
   }
@@ -126,19 +127,19 @@ export function createDeploymentRunner(options: DeploymentRunnerOptions) {
    */
   async function run(app: AppRecord, deployment: DeploymentRecord): Promise<void> {
     const services = deployment.spec.services ?? [];
-    await hold();
+    await hold(deployment);
     if (!live(deployment)) return;
     setPhase(deployment, 'BUILDING');
     endStep(deployment.steps, ['build', 'initialize'], 'SUCCESS', options.now());
     for (const service of services) {
       startStep(deployment.steps, ['build', 'components', service.name], options.now());
-      await hold();
+      await hold(deployment);
       if (!live(deployment)) return;
       // An image source has nothing to build: the step succeeds once the image is known.
       endStep(deployment.steps, ['build', 'components', service.name], 'SUCCESS', options.now());
     }
     setPhase(deployment, 'PENDING_DEPLOY');
-    await hold();
+    await hold(deployment);
     if (!live(deployment)) return;
     setPhase(deployment, 'DEPLOYING');
     endStep(deployment.steps, ['deploy', 'initialize'], 'SUCCESS', options.now());
