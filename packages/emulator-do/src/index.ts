@@ -3,6 +3,14 @@
  * Container Registry (plus `GET /v2/account`), whose deployments run as real containers on the
  * local Docker engine, reached by `dots-wrapper` through `createApiClient({ token, endpoint })`.
  */
+// The shared container runtime, for a custom `runtime` option or wire tests without Docker.
+export {
+  type ContainerInstance,
+  type ContainerLaunch,
+  type ContainerRuntime,
+  dockerRuntime,
+  inProcessRuntime,
+} from '@berth/emulator-aws/runtime';
 export type { EmulatedAccount } from './account/account-api.js';
 export type { DeploymentPhase } from './apps/app-records.js';
 export type {
