@@ -95,6 +95,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await emulator?.close();
+  // The pushed image is this run's own: remove it from the shared registry.
+  if (digest)
+    await fetch(`http://${registry.host}/v2/${registryName}/${repository}/manifests/${digest}`, {
+      method: 'DELETE',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`,
+      },
+    }).catch(() => undefined);
 });
 
 describe('App Platform with real containers', () => {
