@@ -1,4 +1,4 @@
-import type { FaultController, VersionFaultMode } from '../faults.js';
+import type { VersionFaultMode } from '../faults.js';
 import { type ContainerInstance, type ContainerRuntime, ContainerStartError } from './container-runtime.js';
 import { httpProbe, tcpProbe } from './probe.js';
 
@@ -10,6 +10,8 @@ export interface HealthCheck {
   timeoutMs: number;
   healthyThreshold: number;
   unhealthyThreshold: number;
+  /** Wait this long after the container starts before the first check. Default 0. */
+  initialDelayMs?: number;
 }
 
 /** One version to run. */
@@ -34,10 +36,15 @@ export class VersionFailure extends Error {
   }
 }
 
+/** Where the launcher asks whether a starting version should fail (an emulator's fault controller). */
+export interface VersionFaultSource {
+  takeVersionFault(service: string): VersionFaultMode | undefined;
+}
+
 /** Settings of the launcher. */
 export interface VersionLauncherOptions {
   runtime: ContainerRuntime;
-  faults: FaultController;
+  faults: VersionFaultSource;
   /** Env variable that, set to `crash` or `health-check` in a version, makes it fail. */
   faultEnv: string;
   /** Unique prefix of container names. */
@@ -58,6 +65,7 @@ export function createVersionLauncher(options: VersionLauncherOptions) {
     fault?: VersionFaultMode,
   ) {
     const deadline = Date.now() + options.startupTimeoutMs;
+    if (health.initialDelayMs) await new Promise((resolve) => setTimeout(resolve, health.initialDelayMs));
     let healthy = 0;
     let unhealthy = 0;
     while (Date.now() < deadline) {
