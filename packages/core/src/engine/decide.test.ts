@@ -33,6 +33,13 @@ describe('decide', () => {
       { action: 'rollback', to: '0002-bbbbb' },
     ],
     [
+      'the run lost its lock to another run: no rollback, whatever serves',
+      up('0003-ccccc'),
+      facts({ code: 'LOCK_LOST' }),
+      'auto',
+      { action: 'record', outcome: 'failed', reason: 'this run lost its lock to another run: no rollback' },
+    ],
+    [
       'new revision serves, never: record failed',
       up('0003-ccccc'),
       facts(),

@@ -59,6 +59,14 @@ export function decide(
 ): Decision {
   if (!facts.changed && !facts.adopted)
     return { action: 'record', outcome: 'failed', reason: 'the run changed nothing' };
+  // Another run took the service's lock over: it owns the service now, so this run acts no further
+  // (its record is refused by the fenced write too).
+  if (facts.code === 'LOCK_LOST')
+    return {
+      action: 'record',
+      outcome: 'failed',
+      reason: 'this run lost its lock to another run: no rollback',
+    };
   const serving = observed?.revision;
   const servingUp = observed?.ready === true && observed.running !== false;
   if (facts.platform?.kind === 'restored' && serving === facts.platform.revision && servingUp)
