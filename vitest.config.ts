@@ -9,6 +9,8 @@ const alias = [
   { find: /^@berth\/core\/(.*)$/, replacement: `${root}packages/core/src/$1/index.ts` },
   { find: /^@berth\/provider-([a-z]+)$/, replacement: `${root}packages/provider-$1/src/index.ts` },
   { find: /^@berth\/provider-([a-z]+)\/(.*)$/, replacement: `${root}packages/provider-$1/src/$2/index.ts` },
+  { find: /^@berth\/emulator-([a-z]+)$/, replacement: `${root}packages/emulator-$1/src/index.ts` },
+  { find: /^@berth\/emulator-([a-z]+)\/(.*)$/, replacement: `${root}packages/emulator-$1/src/$2/index.ts` },
 ];
 
 export default defineConfig({
