@@ -15,4 +15,13 @@ export { readAppRunnerService } from './app-runner/read-app-runner-service.js';
 export { validateAppRunnerSpec } from './app-runner/validate-app-runner-spec.js';
 export { type AwsClients, createAwsClients } from './aws-clients.js';
 export { type AwsInjected, awsSharedOptionsSchema } from './aws-options.js';
+export {
+  buildExpressConfiguration,
+  buildPrimaryContainer,
+  buildScalingTarget,
+} from './ecs-express/build-express-request.js';
+export { type EcsExpressOptions, ecsExpressOptionsSchema } from './ecs-express/ecs-express-options.js';
+export { ecsExpress } from './ecs-express/ecs-express-provider.js';
+export { readExpressService } from './ecs-express/read-express-service.js';
+export { validateExpressSpec } from './ecs-express/validate-express-spec.js';
 export { awsErrorName, isThrottlingError, isTransientAwsError, mapAwsError } from './map-aws-error.js';
