@@ -49,6 +49,8 @@ describeProviderConformance({
   },
   imageBuilder: () => dockerImageBuilder({ git: false }),
   spec: () => ({ name: 'unused', image: { build: { context: fixture } }, port: 8000 }),
+  // The platform health-checks each version before it serves (and rolls it back itself).
+  platformHealthChecks: true,
   timeoutMs: 180_000,
 });
 
