@@ -283,7 +283,7 @@ export function appRunner(input: AppRunnerOptions) {
       instanceRoleArn: options.instanceRoleArn ?? null,
     }),
 
-    async preflight(context) {
+    async preflight(context, _target) {
       const shared = await base.preflightShared(context);
       if (!shared[0]?.ok) return shared;
       return [

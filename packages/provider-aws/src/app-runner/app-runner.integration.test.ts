@@ -214,3 +214,36 @@ describe('aws-app-runner against the emulator', () => {
     expect(last.status).toBe('destroyed');
   });
 });
+
+describe('aws-app-runner preflight against the emulator', () => {
+  let emulator: AwsEmulator;
+  beforeAll(async () => {
+    emulator = await startTestEmulator(registry);
+  }, 60_000);
+  afterAll(async () => {
+    await emulator?.close();
+  }, 60_000);
+  const target = { service: 'pre-dev', name: 'pre', environment: 'dev' };
+
+  it('checks credentials, ECR and App Runner', async () => {
+    const checks = await providerFor(emulator).preflight?.(createTestContext(), target);
+    expect(checks?.map((check) => [check.name, check.ok])).toEqual([
+      ['credentials', true],
+      ['api:ecr', true],
+      ['api:apprunner', true],
+    ]);
+    expect(checks?.[0]?.message).toContain('arn:aws:iam::123456789012:user/emulator');
+  });
+
+  it('names the missing IAM action when access is denied', async () => {
+    emulator.faults.failNext({ operation: 'GetCallerIdentity', error: 'AccessDeniedException', times: 1 });
+    const checks = await providerFor(emulator).preflight?.(createTestContext(), target);
+    expect(checks).toHaveLength(1);
+    expect(checks?.[0]).toMatchObject({ name: 'credentials', ok: false });
+    expect(checks?.[0]?.hint).toContain('sts:GetCallerIdentity');
+  });
+
+  it('refuses bad options before any call', () => {
+    expect(() => appRunner({ region: 'nowhere', accessRoleArn: 'not-an-arn' })).toThrow(/appRunner\.region/);
+  });
+});
