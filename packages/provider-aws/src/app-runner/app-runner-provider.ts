@@ -5,6 +5,7 @@ import {
   ListOperationsCommand,
   ListServicesCommand,
   type OperationSummary,
+  ResumeServiceCommand,
   type Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-apprunner';
@@ -169,6 +170,18 @@ export function appRunner(input: AppRunnerOptions) {
       context.log('info', `deleting ${desired.service}, whose creation had failed, to create it again`);
       await deleteAndWait(context, desired, existing);
       existing = undefined;
+    }
+    if (existing?.Status === 'PAUSED') {
+      // A paused service serves nothing and refuses updates: resume it, then update it.
+      context.log('info', `resuming the paused App Runner service ${desired.service}`);
+      const arn = existing.ServiceArn ?? '';
+      const { OperationId } = await call(
+        context,
+        `resume App Runner service ${desired.service} (apprunner:ResumeService)`,
+        () => client().send(new ResumeServiceCommand({ ServiceArn: arn })),
+      );
+      await waitOperation(context, arn, OperationId, options.operationTimeoutMs);
+      existing = (await describe(context, arn)) ?? existing;
     }
     if (!existing) {
       context.progress({ step: 'operation', message: 'creating the App Runner service' });

@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { AppRunnerClient, StartDeploymentCommand } from '@aws-sdk/client-apprunner';
+import {
+  AppRunnerClient,
+  DescribeServiceCommand,
+  PauseServiceCommand,
+  StartDeploymentCommand,
+} from '@aws-sdk/client-apprunner';
 import { createDeployer, memoryStateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/core/docker';
 import { createTestContext, describeProviderConformance } from '@berth/core/testing';
@@ -55,6 +60,16 @@ describeProviderConformance({
   spec: () => ({ name: 'unused', image: { build: { context: fixture } }, port: 8000 }),
   // The platform health-checks each version before it serves (and rolls it back itself).
   platformHealthChecks: true,
+  // Behind Berth's back: an operator pauses the service, which then serves nothing.
+  stopService: async (provider, target) => {
+    const emulator = await conformanceEmulator();
+    const arn = String((await provider.observe(createTestContext(), target))?.data?.serviceArn);
+    const client = new AppRunnerClient(emulator.clientConfig);
+    await client.send(new PauseServiceCommand({ ServiceArn: arn }));
+    while ((await client.send(new DescribeServiceCommand({ ServiceArn: arn }))).Service?.Status !== 'PAUSED')
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    client.destroy();
+  },
   timeoutMs: 180_000,
 });
 
