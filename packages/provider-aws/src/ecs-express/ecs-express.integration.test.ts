@@ -1,4 +1,10 @@
 import { fileURLToPath } from 'node:url';
+import {
+  DescribeExpressGatewayServiceCommand,
+  DescribeServiceDeploymentsCommand,
+  ECSClient,
+  UpdateExpressGatewayServiceCommand,
+} from '@aws-sdk/client-ecs';
 import { createDeployer, memoryStateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/core/docker';
 import { createTestContext, describeProviderConformance } from '@berth/core/testing';
@@ -172,6 +178,33 @@ describe('aws-ecs-express against the emulator', () => {
     expect(observed?.revision).toBe(firstRevision);
     const throttled = emulator.calls.slice(before).filter((call) => call.error === 'ThrottlingException');
     expect(throttled).toHaveLength(2);
+  });
+
+  it('a run while another deployment is in progress replaces it (ECS stops the older one)', async () => {
+    emulator.setLatency({ operationMs: 600_000 });
+    const observed = await provider.observe(createTestContext(), target);
+    const arn = String(observed?.data?.serviceArn);
+    const other = new ECSClient(emulator.clientConfig);
+    await other.send(
+      new UpdateExpressGatewayServiceCommand({ serviceArn: arn, healthCheckPath: '/.well-known/health' }),
+    );
+    const outside = (await other.send(new DescribeExpressGatewayServiceCommand({ serviceArn: arn }))).service
+      ?.currentDeployment;
+    const before = emulator.calls.length;
+    const run = deployer().up(spec({ GREETING: 'replaced' }));
+    // Release the held deployments once Berth's update is in.
+    while (!emulator.calls.slice(before).some((call) => call.target.endsWith('.UpdateExpressGatewayService')))
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    emulator.setLatency({ operationMs: 0 });
+    const result = await run;
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(await text(`${url}/env/GREETING`)).toBe('replaced');
+    const { serviceDeployments } = await other.send(
+      new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [String(outside)] }),
+    );
+    other.destroy();
+    expect(serviceDeployments?.[0]?.status).toMatch(/^STOP/);
   });
 
   it('down removes the service and the secrets Berth owns (kept restorable), and a re-deploy restores them', async () => {
