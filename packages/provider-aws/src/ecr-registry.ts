@@ -103,8 +103,12 @@ export function ecrRegistry(input: {
 
   return {
     ensure,
-    /** Where the image builder pushes: the ECR proxy endpoint (or `registry.host`), with a fresh token. */
-    async imageTarget(context: ProviderContext, target: ServiceTarget): Promise<ImageTarget> {
+    /** Where the image builder pushes: the ECR proxy endpoint (or `registry.host`), with a fresh token; `platform` the image is built for. */
+    async imageTarget(
+      context: ProviderContext,
+      target: ServiceTarget,
+      platform = 'linux/amd64',
+    ): Promise<ImageTarget> {
       await ensure(context, target);
       const { authorizationData } = await withRetry(
         'get an ECR authorization token (ecr:GetAuthorizationToken)',
@@ -120,7 +124,7 @@ export function ecrRegistry(input: {
       context.redact?.(credentials.password);
       context.redact?.(data.authorizationToken);
       const host = input.options.registry.host ?? data.proxyEndpoint.replace(/^https?:\/\//, '');
-      return { registry: host, repository: name(target), credentials, platform: 'linux/amd64' };
+      return { registry: host, repository: name(target), credentials, platform };
     },
     /** Delete the repository and its images, when Berth created it. */
     async remove(context: ProviderContext, target: ServiceTarget): Promise<string[]> {

@@ -216,6 +216,8 @@ describe('aws-app-runner against the emulator', () => {
   it('down removes the service and the secrets Berth owns (kept restorable), and a re-deploy restores them', async () => {
     const down = await deployer().down(spec());
     expect(down.status).toBe('destroyed');
+    // Images are kept unless asked.
+    expect(emulator.calls.some((call) => call.target.endsWith('.DeleteRepository'))).toBe(false);
     expect(await provider.observe(createTestContext(), target)).toBeUndefined();
     expect(await provider.secrets?.list(createTestContext(), target)).toEqual([]);
     const up = await deployer().up(spec());
@@ -225,8 +227,13 @@ describe('aws-app-runner against the emulator', () => {
       (call) => call.target === 'secretsmanager.RestoreSecret' && call.statusCode === 200,
     );
     expect(restored.length).toBeGreaterThan(0);
-    const last = await deployer().down(spec());
+    const last = await deployer().down(spec(), { deleteImages: true });
     expect(last.status).toBe('destroyed');
+    const deleted = emulator.calls
+      .filter((call) => call.statusCode === 200)
+      .map((call) => call.target.split('.').pop());
+    expect(deleted).toContain('BatchDeleteImage');
+    expect(deleted).toContain('DeleteRepository');
   });
 });
 

@@ -247,7 +247,12 @@ export function ecsExpress(input: EcsExpressOptions) {
     secrets: base.secrets,
     ledger: base.ledger,
     lock: base.lock,
-    imageTarget: (context, target) => base.ecr.imageTarget(context, target),
+    imageTarget: (context, target) =>
+      base.ecr.imageTarget(
+        context,
+        target,
+        options.cpuArchitecture === 'ARM64' ? 'linux/arm64' : 'linux/amd64',
+      ),
 
     desiredOptions: () => ({
       executionRoleArn: options.executionRoleArn,
