@@ -14,12 +14,15 @@ export interface AwsClients {
   sts: STSClient;
 }
 
-/** Create the clients (lazily per client), with the region, endpoint and credentials of `options`. */
+/** Create the clients (lazily per client), with the region, endpoint and credentials of `options`; one attempt per call (Berth retries). */
 export function createAwsClients(
   options: Pick<AwsSharedOptions, 'region' | 'endpoint' | 'credentials' | 'clients'>,
 ): AwsClients & { destroy(): void } {
   const config = {
     region: options.region,
+    // Berth retries throttling and transient faults itself, with backoff on the run's clock
+    // (`withRetry`), so that waits are abortable and testable: the SDK makes one attempt.
+    maxAttempts: 1,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };

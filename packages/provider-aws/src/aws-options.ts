@@ -54,7 +54,7 @@ export const awsSharedOptionsSchema = z.object({
     .int()
     .min(1)
     .default(30 * 60_000),
-  /** Retries of throttling and transient errors, on top of the SDK's own. */
+  /** Retries of throttling and transient errors, with backoff on the run's clock. */
   retry: z
     .strictObject({
       attempts: z.number().int().min(1).max(10).default(5),

@@ -11,7 +11,7 @@ export interface RetryPolicy {
 
 /**
  * Call `operation`, retrying throttling and transient API errors with exponential backoff on the
- * run's clock (on top of the SDK's own retries); any other error, or the last one, is mapped to a
+ * run's clock (the clients Berth creates make one attempt each); any other error, or the last one, is mapped to a
  * `BerthError` naming `action`.
  */
 export async function withRetry<T>(
