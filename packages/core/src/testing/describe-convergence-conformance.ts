@@ -226,6 +226,9 @@ export function describeConvergenceConformance(options: ConformanceOptions): voi
           ...(options.imageBuilder ? { imageBuilder: options.imageBuilder() } : {}),
           onEvent: (event) => {
             if (event.type === 'health-check' && !event.ok) controller.abort();
+            // The platform refuses the version before Berth verifies it: abort while it deploys.
+            if (options.platformHealthChecks && event.type === 'phase-start' && event.phase === 'ready')
+              controller.abort();
           },
         }).up(failing({ CONVERGENCE_MARKER: 'six' }), { signal: controller.signal });
         expect(result.error?.code).toBe('DEPLOY_ABORTED');

@@ -31,6 +31,13 @@ export interface ConformanceOptions {
   envEndpoint?: boolean;
   /** Health timeout for the deliberately failing revision. Default 10 s. */
   failingHealthTimeoutMs?: number;
+  /**
+   * The platform checks a new version's health itself before it serves and rolls it back on its own
+   * (App Runner, ECS Express): a failing version never reaches Berth's verification. The abort
+   * scenario then aborts while the platform deploys it (the `ready` phase) instead of on a failed
+   * Berth health check. Default false.
+   */
+  platformHealthChecks?: boolean;
   /** Per-test timeout. Default 120 s. */
   timeoutMs?: number;
   /** Extra files whose text must not contain secret values (e.g. a state folder). */
