@@ -20,16 +20,26 @@ export function testContext(logs: string[] = []): ProviderContext {
   };
 }
 
-/** A TCP port on 127.0.0.1 nothing listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A TCP port nothing listens on right now, on every address. Picked at random below the kernel's
+ * ephemeral range (32768–60999 here): the kernel hands those to outgoing connections and to every
+ * other process that binds port 0, so on a machine shared by several test runs a port it picked
+ * could be taken again before the test used it. Tries until one binds.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error('No free TCP port found in 20000–31999');
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    // The wildcard address: a port in use on any address (a service bound to 0.0.0.0) is refused.
+    server.listen({ host: '0.0.0.0', port, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 
