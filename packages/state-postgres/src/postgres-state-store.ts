@@ -155,11 +155,15 @@ export function postgresStateStore(options: PostgresStateStoreOptions): StateSto
     return result?.rows[0]?.owner;
   }
 
+  let closed = false;
   return {
     schema,
     migrate: ready,
     async close() {
-      if (ownsPool) await pool.end?.();
+      // Idempotent: a second close (a test harness and its owner both closing) is a no-op.
+      if (!ownsPool || closed) return;
+      closed = true;
+      await pool.end?.();
     },
 
     async read(service) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createDeployer } from '../engine/create-deployer.js';
 import type { BerthEvent } from '../engine/events.js';
 import { BerthError } from '../errors/index.js';
@@ -90,20 +90,32 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
   const racers = options.racers ?? 8;
   const rounds = options.rounds ?? 10;
   const serviceName = () => `conf-${randomBytes(4).toString('hex')}-dev`;
+  // Every store the suite makes is closed after its test (and after each race round), so stores
+  // that hold connections (a database pool) do not pile up over the suite.
+  const open: StateStore[] = [];
+  const create = async (): Promise<StateStore> => {
+    const store = await options.create();
+    open.push(store);
+    return store;
+  };
+  const closeOpen = async () => {
+    await Promise.all(open.splice(0).map((store) => (store as { close?: () => Promise<void> }).close?.()));
+  };
 
   describe(`${options.name}: Berth state store contract`, () => {
+    afterEach(closeOpen);
     it('reads nothing for a new service and round-trips a state', { timeout }, async () => {
-      const store = await options.create();
+      const store = await create();
       const service = serviceName();
       expect(await store.read(service)).toBeUndefined();
       await store.write(service, stateOf(service, ['a', 'b']));
       expect(await store.read(service)).toEqual(stateOf(service, ['a', 'b']));
-      const other = await options.create();
+      const other = await create();
       expect(await other.read(service)).toEqual(stateOf(service, ['a', 'b']));
     });
 
     it('keeps history append-only and in order', { timeout }, async () => {
-      const store = await options.create();
+      const store = await create();
       const service = serviceName();
       await store.write(service, stateOf(service, ['a']));
       await store.write(service, stateOf(service, ['a', 'b', 'c']));
@@ -116,7 +128,7 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
     });
 
     it('replaces state atomically under concurrent writers and readers', { timeout }, async () => {
-      const store = await options.create();
+      const store = await create();
       const service = serviceName();
       const ids: string[] = [];
       const padding = 'p'.repeat(20_000);
@@ -135,7 +147,7 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
         await store.write(service, state);
         writes.push(
           (async () => {
-            const seen = await (await options.create()).read(service);
+            const seen = await (await create()).read(service);
             // Whatever a reader sees is one complete state: its revision matches its history.
             expect(seen?.current?.revision).toBe(`r${seen!.history.length - 1}`);
           })(),
@@ -148,12 +160,12 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
     it('lets one run hold a lock and names the owner and the expiry to the next', { timeout }, async () => {
       const service = serviceName();
       const now = Date.now();
-      const first = await (await options.create()).lock(service, {
+      const first = await (await create()).lock(service, {
         owner: owner('run-1'),
         ttlMs: 60_000,
         now,
       });
-      const refused = await (await options.create())
+      const refused = await (await create())
         .lock(service, { owner: owner('run-2'), ttlMs: 60_000, now })
         .catch((error: unknown) => error);
       expect(BerthError.isInstance(refused) && refused.code).toBe('LOCK_HELD');
@@ -162,7 +174,7 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
       expect((refused as BerthError).message).toContain('run run-1');
       expect((refused as BerthError).details?.expiresAt).toBe(new Date(now + 60_000).toISOString());
       await first.release();
-      const third = await (await options.create()).lock(service, {
+      const third = await (await create()).lock(service, {
         owner: owner('run-3'),
         ttlMs: 60_000,
         now,
@@ -174,7 +186,7 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
     it(`gives the lock to exactly one of ${racers} racers, ${rounds} times`, { timeout }, async () => {
       for (let round = 0; round < rounds; round += 1) {
         const service = serviceName();
-        const stores = await Promise.all(Array.from({ length: racers }, () => options.create()));
+        const stores = await Promise.all(Array.from({ length: racers }, () => create()));
         const outcomes = await Promise.allSettled(
           stores.map((store, index) =>
             store.lock(service, { owner: owner(`racer-${index}`), ttlMs: 60_000, now: Date.now() }),
@@ -189,18 +201,19 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
             expect(String(outcome.reason.message)).toContain('conformance@conformance-host');
           }
         await (winners[0] as PromiseFulfilledResult<StateLock>).value.release();
+        await closeOpen();
       }
     });
 
     it('takes over an expired lock automatically and says whose it was', { timeout }, async () => {
       const service = serviceName();
       const now = Date.now();
-      await (await options.create()).lock(service, {
+      await (await create()).lock(service, {
         owner: owner('crashed'),
         ttlMs: 1_000,
         now: now - 5_000,
       });
-      const taken = await (await options.create()).lock(service, {
+      const taken = await (await create()).lock(service, {
         owner: owner('next'),
         ttlMs: 60_000,
         now,
@@ -216,8 +229,8 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
     it('takes over the lock of a process of this host that is gone', { timeout }, async () => {
       const service = serviceName();
       const gone = { ...owner('gone', 2 ** 22 + 11), host: hostname() };
-      await (await options.create()).lock(service, { owner: gone, ttlMs: 60_000, now: Date.now() });
-      const taken = await (await options.create()).lock(service, {
+      await (await create()).lock(service, { owner: gone, ttlMs: 60_000, now: Date.now() });
+      const taken = await (await create()).lock(service, {
         owner: owner('next'),
         ttlMs: 60_000,
         now: Date.now(),
@@ -229,8 +242,8 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
     it('takes over a live lock only when forced', { timeout }, async () => {
       const service = serviceName();
       const now = Date.now();
-      const held = await (await options.create()).lock(service, { owner: owner('live'), ttlMs: 60_000, now });
-      const forced = await (await options.create()).lock(service, {
+      const held = await (await create()).lock(service, { owner: owner('live'), ttlMs: 60_000, now });
+      const forced = await (await create()).lock(service, {
         owner: owner('forcing'),
         ttlMs: 60_000,
         now,
@@ -241,7 +254,7 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
       await held.release();
       // The old holder's release did not remove the new holder's lock.
       expect(
-        await codeOf((await options.create()).lock(service, { owner: owner('third'), ttlMs: 60_000, now })),
+        await codeOf((await create()).lock(service, { owner: owner('third'), ttlMs: 60_000, now })),
       ).toBe('LOCK_HELD');
       await forced.release();
     });
@@ -252,12 +265,12 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
       async () => {
         for (let round = 0; round < rounds; round += 1) {
           const service = serviceName();
-          await (await options.create()).lock(service, {
+          await (await create()).lock(service, {
             owner: owner('crashed'),
             ttlMs: 1,
             now: Date.now() - 10_000,
           });
-          const stores = await Promise.all(Array.from({ length: racers }, () => options.create()));
+          const stores = await Promise.all(Array.from({ length: racers }, () => create()));
           const outcomes = await Promise.allSettled(
             stores.map((store, index) =>
               store.lock(service, { owner: owner(`taker-${index}`), ttlMs: 60_000, now: Date.now() }),
@@ -268,22 +281,21 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
           for (const outcome of outcomes)
             if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'LOCK_HELD' });
           await (winners[0] as PromiseFulfilledResult<StateLock>).value.release();
+          await closeOpen();
         }
       },
     );
 
     it('keeps a renewed lock alive past its first expiry', { timeout }, async () => {
       const service = serviceName();
-      const lock = await (await options.create()).lock(service, {
+      const lock = await (await create()).lock(service, {
         owner: owner('renewing'),
         ttlMs: 2_000,
         now: Date.now() - 1_900,
       });
       await lock.renew(Date.now());
       expect(
-        await codeOf(
-          (await options.create()).lock(service, { owner: owner('x'), ttlMs: 1_000, now: Date.now() }),
-        ),
+        await codeOf((await create()).lock(service, { owner: owner('x'), ttlMs: 1_000, now: Date.now() })),
       ).toBe('LOCK_HELD');
       await lock.release();
     });
@@ -291,13 +303,13 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
     it('never re-creates a released lock from a renew in flight or after', { timeout }, async () => {
       for (let round = 0; round < rounds; round += 1) {
         const service = serviceName();
-        const store = await options.create();
+        const store = await create();
         const lock = await store.lock(service, { owner: owner('short'), ttlMs: 60_000, now: Date.now() });
         const inFlight = lock.renew(Date.now()).catch(() => {});
         await lock.release();
         await inFlight;
         await lock.renew(Date.now());
-        const next = await (await options.create()).lock(service, {
+        const next = await (await create()).lock(service, {
           owner: owner('next'),
           ttlMs: 60_000,
           now: Date.now(),
@@ -309,18 +321,18 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
 
     it('releases only for the holder', { timeout }, async () => {
       const service = serviceName();
-      const old = await (await options.create()).lock(service, {
+      const old = await (await create()).lock(service, {
         owner: owner('old'),
         ttlMs: 1_000,
         now: Date.now() - 5_000,
       });
-      const current = await (await options.create()).lock(service, {
+      const current = await (await create()).lock(service, {
         owner: owner('current'),
         ttlMs: 60_000,
         now: Date.now(),
       });
       await old.release();
-      const refused = await (await options.create())
+      const refused = await (await create())
         .lock(service, { owner: owner('third'), ttlMs: 60_000, now: Date.now() })
         .catch((error: unknown) => error);
       expect(refused).toMatchObject({ code: 'LOCK_HELD' });
@@ -331,8 +343,8 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
 
     it('fences writes: a run that lost its lock cannot write, and is told', { timeout }, async () => {
       const service = serviceName();
-      const storeA = await options.create();
-      const storeB = await options.create();
+      const storeA = await create();
+      const storeB = await create();
       const a = await storeA.lock(service, { owner: owner('a'), ttlMs: 1_000, now: Date.now() - 5_000 });
       await storeA.write(service, stateOf(service, ['a1']), { fence: a.fence });
       const b = await storeB.lock(service, { owner: owner('b'), ttlMs: 60_000, now: Date.now() });
@@ -359,18 +371,18 @@ export function describeStateStoreConformance(options: StateStoreConformanceOpti
         history: [entry('old-1'), entry('old-2')],
       };
       await options.seedRaw(service, v1);
-      const first = await (await options.create()).read(service);
-      const second = await (await options.create()).read(service);
+      const first = await (await create()).read(service);
+      const second = await (await create()).read(service);
       expect(first).toMatchObject({ schemaVersion: STATE_SCHEMA_VERSION, service, revisionCounter: 2 });
       expect(first?.fingerprintKey).toMatch(/^[\w-]{40,}$/);
       expect(JSON.stringify(second)).toBe(JSON.stringify(first));
       const newer = serviceName();
       await options.seedRaw(newer, { ...v1, service: newer, schemaVersion: STATE_SCHEMA_VERSION + 1 });
-      expect(await codeOf((await options.create()).read(newer))).toBe('STATE_VERSION_UNSUPPORTED');
+      expect(await codeOf((await create()).read(newer))).toBe('STATE_VERSION_UNSUPPORTED');
     });
 
     it('stores no secret value when a deploy runs on it', { timeout }, async () => {
-      const store = await options.create();
+      const store = await create();
       const secretValue = `state-conformance-${randomBytes(12).toString('hex')}`;
       const provider = memoryProvider();
       const events: BerthEvent[] = [];
