@@ -27,5 +27,7 @@ export async function ensurePackages(names: readonly string[]): Promise<void> {
   }
   await aptUpdateOnce();
   log(`installing ${missing.join(' ')}`);
-  await runChecked('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env: aptEnv });
+  await runChecked('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], {
+    env: aptEnv,
+  });
 }

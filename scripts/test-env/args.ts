@@ -32,7 +32,8 @@ export function parseArguments(argv: readonly string[], components: readonly str
     const argument = argv[index] as string;
     if (argument === '--only') {
       only = argv[++index];
-      if (only === undefined || only === '') throw new TestEnvError(`--only needs a comma-separated list: ${components.join(' ')}`);
+      if (only === undefined || only === '')
+        throw new TestEnvError(`--only needs a comma-separated list: ${components.join(' ')}`);
     } else if (argument.startsWith('--only=')) {
       only = argument.slice('--only='.length);
     } else if (argument === '--check') {
@@ -48,7 +49,8 @@ export function parseArguments(argv: readonly string[], components: readonly str
   if (only === undefined) return { selected: [...components], check, reset, help };
   const requested = only.split(',').filter((name) => name !== '');
   for (const name of requested) {
-    if (!components.includes(name)) throw new TestEnvError(`unknown section '${name}' (sections: ${components.join(' ')})`);
+    if (!components.includes(name))
+      throw new TestEnvError(`unknown section '${name}' (sections: ${components.join(' ')})`);
   }
   // Always in start order: docker before the images that need it, whatever order --only lists.
   return { selected: components.filter((name) => requested.includes(name)), check, reset, help };

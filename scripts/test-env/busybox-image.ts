@@ -1,5 +1,13 @@
 /** berth/busybox:test: `FROM scratch` + the static busybox + one symlink per applet, via docker import. */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './component.ts';
 import { imageLabel, importRootfs, runToEnd } from './docker-client.ts';
@@ -16,7 +24,9 @@ async function busyboxApplets(): Promise<string[]> {
     throw new TestEnvError(`${BUSYBOX} is dynamically linked; install busybox-static`);
   }
   const list = await runChecked(BUSYBOX, ['--list-full']);
-  return list.split('\n').filter((applet) => applet !== '' && applet !== 'bin/busybox' && applet !== 'linuxrc');
+  return list
+    .split('\n')
+    .filter((applet) => applet !== '' && applet !== 'bin/busybox' && applet !== 'linuxrc');
 }
 
 async function build(context: Context, hash: string, applets: readonly string[]): Promise<void> {
@@ -29,7 +39,10 @@ async function build(context: Context, hash: string, applets: readonly string[])
     for (const applet of applets) {
       if (!existsSync(join(root, applet))) symlinkSync('/bin/busybox', join(root, applet));
     }
-    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+    writeFileSync(
+      join(root, 'etc/passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+    );
     writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     chmodSync(join(root, 'root'), 0o700);
     chmodSync(join(root, 'tmp'), 0o1777);
@@ -46,7 +59,9 @@ async function selfCheck(context: Context): Promise<void> {
   const script = `for a in ${CHECKED_APPLETS}; do command -v $a >/dev/null || exit 1; done; echo ok`;
   const result = await runToEnd(context.docker, context.config.images.busybox, ['sh', '-c', script]);
   if (result.stdout.trim() !== 'ok') {
-    throw new TestEnvError(`${context.config.images.busybox} does not run (${result.stdout}${result.stderr})`);
+    throw new TestEnvError(
+      `${context.config.images.busybox} does not run (${result.stdout}${result.stderr})`,
+    );
   }
 }
 

@@ -12,7 +12,10 @@ import { run, runChecked } from './shell.ts';
 
 /** The `.deb` that `apt-get download` saved, if any (`caddy_2.6.2-5_amd64.deb`). */
 export function caddyDebIn(files: readonly string[]): string | undefined {
-  return files.filter((file) => /^caddy_.+\.deb$/.test(file)).sort().at(-1);
+  return files
+    .filter((file) => /^caddy_.+\.deb$/.test(file))
+    .sort()
+    .at(-1);
 }
 
 /** Downloads and unpacks the package once into the cache; returns the path of the `caddy` binary. */

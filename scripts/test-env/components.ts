@@ -12,7 +12,16 @@ import { s3 } from './s3.ts';
 import { sshd } from './sshd.ts';
 import { systemdHost } from './systemd-host.ts';
 
-export const COMPONENTS: readonly Component[] = [docker, registry, images, proxy, sshd, systemdHost, postgres, s3];
+export const COMPONENTS: readonly Component[] = [
+  docker,
+  registry,
+  images,
+  proxy,
+  sshd,
+  systemdHost,
+  postgres,
+  s3,
+];
 
 /** Installed on every run: readiness checks (curl), jq for people reading the env file, tmux for the CLI's terminal tests. */
 export const ALWAYS_PACKAGES: readonly string[] = ['curl', 'jq', 'tmux'];

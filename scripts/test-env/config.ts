@@ -98,7 +98,8 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Reads the configuration; unset or empty variables take the defaults. */
 export function loadConfig(env: Environment, repoRoot: string, home = env.HOME ?? '/root'): TestEnvConfig {
-  const get = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const get = (name: string): string | undefined =>
+    env[name] === undefined || env[name] === '' ? undefined : env[name];
   const port = (name: string, fallback: number): number => {
     const value = get(name);
     if (value === undefined) return fallback;

@@ -22,7 +22,10 @@ function statusCode(error: unknown): number | undefined {
     : undefined;
 }
 
-export async function imageInspect(docker: Docker, image: string): Promise<Docker.ImageInspectInfo | undefined> {
+export async function imageInspect(
+  docker: Docker,
+  image: string,
+): Promise<Docker.ImageInspectInfo | undefined> {
   try {
     return await docker.getImage(image).inspect();
   } catch (error) {
@@ -40,7 +43,10 @@ export async function imageId(docker: Docker, image: string): Promise<string> {
   return (await imageInspect(docker, image))?.Id ?? '';
 }
 
-export async function containerInspect(docker: Docker, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+export async function containerInspect(
+  docker: Docker,
+  name: string,
+): Promise<Docker.ContainerInspectInfo | undefined> {
   try {
     return await docker.getContainer(name).inspect();
   } catch (error) {
@@ -66,14 +72,21 @@ export async function removeImage(docker: Docker, image: string): Promise<void> 
 }
 
 /** Reads a progress stream (pull, push, import, build) to its end; throws on an error event. */
-export async function followProgress(docker: Docker, stream: NodeJS.ReadableStream, what: string): Promise<void> {
+export async function followProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  what: string,
+): Promise<void> {
   const events = await new Promise<{ error?: string; errorDetail?: { message?: string }; stream?: string }[]>(
-    (resolve, reject) => docker.modem.followProgress(stream, (error, output) => (error ? reject(error) : resolve(output))),
+    (resolve, reject) =>
+      docker.modem.followProgress(stream, (error, output) => (error ? reject(error) : resolve(output))),
   );
   const failed = events.find((event) => event.error !== undefined || event.errorDetail !== undefined);
   if (failed !== undefined) {
     const log = events.map((event) => event.stream ?? '').join('');
-    throw new TestEnvError(`${what} failed: ${failed.errorDetail?.message ?? failed.error}\n${indent(log.slice(-2000))}`);
+    throw new TestEnvError(
+      `${what} failed: ${failed.errorDetail?.message ?? failed.error}\n${indent(log.slice(-2000))}`,
+    );
   }
 }
 
@@ -81,7 +94,9 @@ export async function followProgress(docker: Docker, stream: NodeJS.ReadableStre
 export function splitReference(reference: string): { repo: string; tag: string } {
   const slash = reference.lastIndexOf('/');
   const colon = reference.lastIndexOf(':');
-  return colon > slash ? { repo: reference.slice(0, colon), tag: reference.slice(colon + 1) } : { repo: reference, tag: 'latest' };
+  return colon > slash
+    ? { repo: reference.slice(0, colon), tag: reference.slice(colon + 1) }
+    : { repo: reference, tag: 'latest' };
 }
 
 /**
@@ -135,7 +150,12 @@ export async function runToEnd(
   cmd: readonly string[],
   options: { readonly user?: string; readonly env?: readonly string[] } = {},
 ): Promise<ContainerResult> {
-  const container = await docker.createContainer({ Image: image, Cmd: [...cmd], User: options.user, Env: options.env ? [...options.env] : undefined });
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: [...cmd],
+    User: options.user,
+    Env: options.env ? [...options.env] : undefined,
+  });
   try {
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
@@ -149,7 +169,9 @@ export async function runToEnd(
 /** The last lines a container printed (for failure messages). */
 export async function containerLogTail(docker: Docker, name: string, lines = 20): Promise<string> {
   try {
-    const logs = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
+    const logs = (await docker
+      .getContainer(name)
+      .logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer;
     const { stdout, stderr } = demultiplex(logs);
     return indent(stdout + stderr);
   } catch {
@@ -159,7 +181,9 @@ export async function containerLogTail(docker: Docker, name: string, lines = 20)
 
 /** `docker exec NAME CMD…`. */
 export async function execIn(docker: Docker, name: string, cmd: readonly string[]): Promise<ContainerResult> {
-  const exec = await docker.getContainer(name).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true });
+  const exec = await docker
+    .getContainer(name)
+    .exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -174,5 +198,7 @@ export async function execIn(docker: Docker, name: string, cmd: readonly string[
 
 /** Images replaced by a rebuild stay behind untagged; drop only ours. */
 export async function pruneReplacedImages(docker: Docker, hashLabel: string): Promise<void> {
-  await docker.pruneImages({ filters: JSON.stringify({ dangling: ['true'], label: [hashLabel] }) } as object).catch(() => {});
+  await docker
+    .pruneImages({ filters: JSON.stringify({ dangling: ['true'], label: [hashLabel] }) } as object)
+    .catch(() => {});
 }

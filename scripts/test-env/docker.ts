@@ -25,7 +25,9 @@ async function storageDriver(context: Context): Promise<string> {
     return (await context.docker.info().catch(() => ({ Driver: 'unknown' }))).Driver as string;
   }
   try {
-    return (JSON.parse(readText(context.config.docker.daemonJson) ?? '{}')['storage-driver'] as string) ?? 'auto';
+    return (
+      (JSON.parse(readText(context.config.docker.daemonJson) ?? '{}')['storage-driver'] as string) ?? 'auto'
+    );
   } catch {
     return 'auto';
   }
@@ -46,12 +48,17 @@ async function startDockerd(context: Context): Promise<boolean> {
   const deadline = Date.now() + 60_000;
   while (!(await dockerPing(context.docker))) {
     if (pid !== undefined && !pidAlive(pid)) {
-      const lastWords = (readText(logFile) ?? '').slice(logOffset).split('\n').filter((line) => !line.includes('level=info'));
+      const lastWords = (readText(logFile) ?? '')
+        .slice(logOffset)
+        .split('\n')
+        .filter((line) => !line.includes('level=info'));
       warn(`dockerd exited; its last words in ${logFile}:\n${indent(lastWords.slice(-8).join('\n'))}`);
       return false;
     }
     if (Date.now() >= deadline) {
-      warn(`the docker engine did not answer on ${context.config.docker.socketPath} within 60s (log: ${logFile})`);
+      warn(
+        `the docker engine did not answer on ${context.config.docker.socketPath} within 60s (log: ${logFile})`,
+      );
       return false;
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -69,13 +76,16 @@ async function stopDockerd(context: Context): Promise<void> {
   const pid = pidFromFile(context.config.docker.pidFile);
   if (!pidIs(pid, 'dockerd')) {
     if (await dockerPing(context.docker)) {
-      throw new TestEnvError(`the docker engine answers but ${context.config.docker.pidFile} names no dockerd; stop it by hand`);
+      throw new TestEnvError(
+        `the docker engine answers but ${context.config.docker.pidFile} names no dockerd; stop it by hand`,
+      );
     }
     return;
   }
   log(`stopping dockerd (pid ${pid})`);
   process.kill(pid as number, 'SIGTERM');
-  if (!(await waitUntil(60, () => !pidAlive(pid)))) throw new TestEnvError(`dockerd (pid ${pid}) did not stop within 60s`);
+  if (!(await waitUntil(60, () => !pidAlive(pid))))
+    throw new TestEnvError(`dockerd (pid ${pid}) did not stop within 60s`);
 }
 
 async function serves(url: string, body: string): Promise<boolean> {
@@ -84,7 +94,11 @@ async function serves(url: string, body: string): Promise<boolean> {
 }
 
 /** One busybox httpd container serving `body` on a free port, with the given network setup. */
-async function probeHttp(context: Context, what: string, network: 'host' | 'published'): Promise<string | undefined> {
+async function probeHttp(
+  context: Context,
+  what: string,
+  network: 'host' | 'published',
+): Promise<string | undefined> {
   const name = `berth-test-env-probe-${process.pid}`;
   const port = await freePort();
   const listen = network === 'host' ? `127.0.0.1:${port}` : String(port);
@@ -103,7 +117,8 @@ async function probeHttp(context: Context, what: string, network: 'host' | 'publ
     });
     await container.start();
     const url = `http://127.0.0.1:${port}/probe`;
-    if (!(await waitUntil(15, () => serves(url, body)))) return `${what}: GET ${url} did not answer '${body}'`;
+    if (!(await waitUntil(15, () => serves(url, body))))
+      return `${what}: GET ${url} did not answer '${body}'`;
     return undefined;
   } catch (error) {
     return `${what}: ${(error as Error).message}`;
@@ -182,7 +197,8 @@ async function markVerified(context: Context): Promise<void> {
 
 async function ensure(context: Context): Promise<void> {
   const { socketPath, verifiedMarker, forcedStorageDriver } = context.config.docker;
-  if (!(await succeeds('sh', ['-c', 'command -v dockerd']))) throw new TestEnvError('dockerd not found after installing docker.io');
+  if (!(await succeeds('sh', ['-c', 'command -v dockerd'])))
+    throw new TestEnvError('dockerd not found after installing docker.io');
   if (await dockerPing(context.docker)) {
     log(`docker engine answers on ${socketPath}`);
   } else if (!(await startDockerd(context))) {

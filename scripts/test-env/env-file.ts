@@ -2,8 +2,9 @@
  * The JSON file the tests read (test-support/test-env.ts): one section per component that is up,
  * then `writtenAt`. Building it is pure (`buildEnvFile`); `writeEnvFile` is the one place it is written.
  */
-import { chownSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import { chownSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { EnvSection } from './component.ts';
 

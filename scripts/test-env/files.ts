@@ -38,7 +38,10 @@ export function writeAtomic(file: string, content: string, mode: number): void {
 /** Letters and digits only, `length` characters. */
 export function randomSecret(length: number): string {
   let secret = '';
-  while (secret.length < length) secret += randomBytes(48).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  while (secret.length < length)
+    secret += randomBytes(48)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, '');
   return secret.slice(0, length);
 }
 

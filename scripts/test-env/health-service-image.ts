@@ -23,7 +23,13 @@ async function build(context: Context, hash: string): Promise<void> {
   const { healthServiceDir, healthService, busybox, hashLabel } = context.config.images;
   const stream = await context.docker.buildImage(
     { context: healthServiceDir, src: filesUnder(healthServiceDir) },
-    { t: healthService, labels: { [hashLabel]: hash }, buildargs: { BASE_IMAGE: busybox }, rm: true, forcerm: true },
+    {
+      t: healthService,
+      labels: { [hashLabel]: hash },
+      buildargs: { BASE_IMAGE: busybox },
+      rm: true,
+      forcerm: true,
+    },
   );
   await followProgress(context.docker, stream, `building ${healthService}`);
 }
@@ -43,12 +49,19 @@ async function selfCheck(context: Context): Promise<void> {
     const container = await context.docker.createContainer({
       name,
       Image: image,
-      Env: [`PORT=${port}`, 'BERTH_REVISION=self-check', 'SUPERVAIZER_API_KEY=self-check-key', 'BERTH_TEST_ENV_VALUE=hello "world"'],
+      Env: [
+        `PORT=${port}`,
+        'BERTH_REVISION=self-check',
+        'SUPERVAIZER_API_KEY=self-check-key',
+        'BERTH_TEST_ENV_VALUE=hello "world"',
+      ],
       HostConfig: { NetworkMode: 'host' },
     });
     await container.start();
     if (!(await waitUntil(15, async () => (await healthStatus(url)) === 200))) {
-      throw new TestEnvError(`${image} did not answer on ${url}\n${await containerLogTail(context.docker, name)}`);
+      throw new TestEnvError(
+        `${image} did not answer on ${url}\n${await containerLogTail(context.docker, name)}`,
+      );
     }
     const key = { 'X-API-Key': 'self-check-key' };
     const failures = await Promise.all([
@@ -82,7 +95,14 @@ async function selfCheck(context: Context): Promise<void> {
     });
     await failing.start();
     if (!(await waitUntil(10, async () => (await healthStatus(url)) === 500))) {
-      failures.push(await httpExpect('failing health', `${url}/.well-known/health`, 500, '{"status":"failing","revision":""}'));
+      failures.push(
+        await httpExpect(
+          'failing health',
+          `${url}/.well-known/health`,
+          500,
+          '{"status":"failing","revision":""}',
+        ),
+      );
     }
     const ended = await Promise.race([
       failing.wait() as Promise<{ StatusCode: number }>,
@@ -102,7 +122,8 @@ async function selfCheck(context: Context): Promise<void> {
 
 export async function ensureHealthServiceImage(context: Context): Promise<void> {
   const { healthServiceDir, healthService, busybox, hashLabel } = context.config.images;
-  if (!existsSync(join(healthServiceDir, 'Dockerfile'))) throw new TestEnvError(`missing ${healthServiceDir}/Dockerfile`);
+  if (!existsSync(join(healthServiceDir, 'Dockerfile')))
+    throw new TestEnvError(`missing ${healthServiceDir}/Dockerfile`);
   const sources = filesUnder(healthServiceDir).filter((file) => file !== 'README.md');
   const hash = sha256([
     readFileSync(new URL(import.meta.url)),

@@ -10,15 +10,25 @@ export interface HttpAnswer {
 
 export function httpGet(
   url: string,
-  options: { readonly headers?: Record<string, string>; readonly socketPath?: string; readonly timeoutMs?: number } = {},
+  options: {
+    readonly headers?: Record<string, string>;
+    readonly socketPath?: string;
+    readonly timeoutMs?: number;
+  } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve) => {
-    const req = request(url, { headers: options.headers, socketPath: options.socketPath, timeout: options.timeoutMs ?? 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', () => resolve({ status: 0, body: '' }));
-    });
+    const req = request(
+      url,
+      { headers: options.headers, socketPath: options.socketPath, timeout: options.timeoutMs ?? 10_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', () => resolve({ status: 0, body: '' }));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve({ status: 0, body: '' }));
     req.end();

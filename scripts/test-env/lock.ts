@@ -43,7 +43,8 @@ export async function acquireLock(file: string, seconds: number): Promise<() => 
       rmSync(file, { force: true });
       continue;
     }
-    if (Date.now() >= deadline) throw new TestEnvError(`another scripts/test-env.sh still runs (pid ${holder ?? '?'}, lock: ${file})`);
+    if (Date.now() >= deadline)
+      throw new TestEnvError(`another scripts/test-env.sh still runs (pid ${holder ?? '?'}, lock: ${file})`);
     await sleep(500);
   }
 }

@@ -27,7 +27,9 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (process.getuid?.() !== 0) {
-    throw new TestEnvError('run as root (sudo bash scripts/test-env.sh): it installs packages and starts dockerd');
+    throw new TestEnvError(
+      'run as root (sudo bash scripts/test-env.sh): it installs packages and starts dockerd',
+    );
   }
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   const config = loadConfig(process.env, repoRoot);
@@ -60,7 +62,12 @@ async function main(argv: readonly string[]): Promise<void> {
 main(process.argv.slice(2)).then(
   () => process.exit(0),
   (error: unknown) => {
-    const message = error instanceof TestEnvError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const message =
+      error instanceof TestEnvError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
     process.stderr.write(`test-env: ERROR: ${message}\n`);
     process.exit(1);
   },

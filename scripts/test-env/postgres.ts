@@ -2,7 +2,16 @@
  * PostgreSQL 15 for @berth/state-postgres: a cluster of our own (initdb once, scram-sha-256 on TCP),
  * started with pg_ctl as the postgres user on loopback, a password-authenticated role and database.
  */
-import { appendFileSync, chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Component, Context } from './component.ts';
 import type { TestEnvConfig } from './config.ts';
@@ -23,7 +32,13 @@ fsync = on
 }
 
 /** The connection string the env file lists. */
-export function connectionString(user: string, password: string, host: string, port: number, database: string): string {
+export function connectionString(
+  user: string,
+  password: string,
+  host: string,
+  port: number,
+  database: string,
+): string {
   return `postgres://${user}:${password}@${host}:${port}/${database}`;
 }
 
@@ -32,9 +47,30 @@ const password = (config: TestEnvConfig): string => (readText(config.postgres.pa
 /** psql as the berth role over TCP with the password: its output. */
 function psql(config: TestEnvConfig, sql: string, pass = password(config)) {
   const { bin, port, user, database } = config.postgres;
-  return run(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', database, '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-    env: { PGPASSWORD: pass },
-  });
+  return run(
+    join(bin, 'psql'),
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      user,
+      '-d',
+      database,
+      '-X',
+      '-A',
+      '-t',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      sql,
+    ],
+    {
+      env: { PGPASSWORD: pass },
+    },
+  );
 }
 
 async function ready(config: TestEnvConfig): Promise<boolean> {
@@ -53,7 +89,8 @@ ALTER ROLE :"user" LOGIN CREATEDB PASSWORD :'password';
 async function ensure(context: Context): Promise<void> {
   const { config } = context;
   const postgres = config.postgres;
-  if (!existsSync(join(postgres.bin, 'initdb'))) throw new TestEnvError(`PostgreSQL 15 is missing (${postgres.bin}/initdb)`);
+  if (!existsSync(join(postgres.bin, 'initdb')))
+    throw new TestEnvError(`PostgreSQL 15 is missing (${postgres.bin}/initdb)`);
   if (!context.check && (await ready(config))) {
     log(`postgres: ready on 127.0.0.1:${postgres.port}`);
     return;
@@ -71,7 +108,18 @@ async function ensure(context: Context): Promise<void> {
     try {
       await runChecked(
         join(postgres.bin, 'initdb'),
-        ['-D', postgres.data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C.UTF-8'],
+        [
+          '-D',
+          postgres.data,
+          '-U',
+          'postgres',
+          '--auth-local=trust',
+          '--auth-host=scram-sha-256',
+          `--pwfile=${pwfile}`,
+          '-E',
+          'UTF8',
+          '--locale=C.UTF-8',
+        ],
         { user: 'postgres', what: 'initdb' },
       );
     } finally {
@@ -83,33 +131,65 @@ async function ensure(context: Context): Promise<void> {
   chownSync(postgres.log, ids.uid, ids.gid);
   if (!(await serverRunning(config))) {
     log(`postgres: starting on 127.0.0.1:${postgres.port} (log: ${postgres.log})`);
-    await runChecked(join(postgres.bin, 'pg_ctl'), ['-D', postgres.data, '-l', postgres.log, '-w', '-t', '60', 'start'], {
-      user: 'postgres',
-      what: `postgres start (log: ${postgres.log})`,
-    });
+    await runChecked(
+      join(postgres.bin, 'pg_ctl'),
+      ['-D', postgres.data, '-l', postgres.log, '-w', '-t', '60', 'start'],
+      {
+        user: 'postgres',
+        what: `postgres start (log: ${postgres.log})`,
+      },
+    );
   }
   // The role and database, (re)created idempotently; the password always matches the file.
   const asSuperuser = ['-h', postgres.dir, '-p', String(postgres.port), '-U', 'postgres', '-X'];
-  await runChecked(join(postgres.bin, 'psql'), [...asSuperuser, '-q', '-v', 'ON_ERROR_STOP=1', '-v', `user=${postgres.user}`, '-v', `password=${pass}`], {
-    user: 'postgres',
-    input: ROLE_SQL,
-    what: 'postgres: creating the role',
-  });
-  const exists = await runChecked(join(postgres.bin, 'psql'), [...asSuperuser, '-A', '-t', '-c', `select 1 from pg_database where datname = '${postgres.database}'`], {
-    user: 'postgres',
-  });
-  if (exists.trim() !== '1') {
-    await runChecked(join(postgres.bin, 'createdb'), ['-h', postgres.dir, '-p', String(postgres.port), '-U', 'postgres', '-O', postgres.user, postgres.database], {
+  await runChecked(
+    join(postgres.bin, 'psql'),
+    [...asSuperuser, '-q', '-v', 'ON_ERROR_STOP=1', '-v', `user=${postgres.user}`, '-v', `password=${pass}`],
+    {
       user: 'postgres',
-      what: 'postgres: createdb',
-    });
+      input: ROLE_SQL,
+      what: 'postgres: creating the role',
+    },
+  );
+  const exists = await runChecked(
+    join(postgres.bin, 'psql'),
+    [...asSuperuser, '-A', '-t', '-c', `select 1 from pg_database where datname = '${postgres.database}'`],
+    {
+      user: 'postgres',
+    },
+  );
+  if (exists.trim() !== '1') {
+    await runChecked(
+      join(postgres.bin, 'createdb'),
+      [
+        '-h',
+        postgres.dir,
+        '-p',
+        String(postgres.port),
+        '-U',
+        'postgres',
+        '-O',
+        postgres.user,
+        postgres.database,
+      ],
+      {
+        user: 'postgres',
+        what: 'postgres: createdb',
+      },
+    );
   }
   // Self-check: password login over TCP, a transaction that writes and reads back, and no trust on TCP.
-  const written = await psql(config, 'begin; create temp table berth_self_check(v int); insert into berth_self_check values (42); select v from berth_self_check; commit;');
+  const written = await psql(
+    config,
+    'begin; create temp table berth_self_check(v int); insert into berth_self_check values (42); select v from berth_self_check; commit;',
+  );
   if (written.stdout.trim() !== '42') {
-    throw new TestEnvError(`postgres: self-check failed (login with the password over 127.0.0.1:${postgres.port})`);
+    throw new TestEnvError(
+      `postgres: self-check failed (login with the password over 127.0.0.1:${postgres.port})`,
+    );
   }
-  if ((await psql(config, 'select 1', 'wrong')).code === 0) throw new TestEnvError('postgres: self-check failed: a wrong password was accepted');
+  if ((await psql(config, 'select 1', 'wrong')).code === 0)
+    throw new TestEnvError('postgres: self-check failed: a wrong password was accepted');
   log(`postgres: ready on 127.0.0.1:${postgres.port}`);
 }
 
@@ -138,7 +218,11 @@ export const postgres: Component = {
   async reset({ config }) {
     if (nonEmpty(join(config.postgres.data, 'PG_VERSION')) && (await serverRunning(config))) {
       log('stopping postgres');
-      await run(join(config.postgres.bin, 'pg_ctl'), ['-D', config.postgres.data, '-m', 'fast', '-w', 'stop'], { user: 'postgres' });
+      await run(
+        join(config.postgres.bin, 'pg_ctl'),
+        ['-D', config.postgres.data, '-m', 'fast', '-w', 'stop'],
+        { user: 'postgres' },
+      );
     }
   },
 };

@@ -7,7 +7,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { caddyBinary } from './caddy-binary.ts';
 import type { Component, Context } from './component.ts';
-import { dockerPing, imageLabel, importRootfs, pruneReplacedImages, removeImage, runToEnd } from './docker-client.ts';
+import {
+  dockerPing,
+  imageLabel,
+  importRootfs,
+  pruneReplacedImages,
+  removeImage,
+  runToEnd,
+} from './docker-client.ts';
 import { sha256, withTemporaryDir } from './files.ts';
 import { imagesExist, requireDocker } from './images.ts';
 import { log, TestEnvError } from './log.ts';
@@ -22,25 +29,35 @@ export function caddyImageChanges(hashLabel: string, hash: string): string[] {
     'ENV PATH=/usr/bin:/bin',
     'ENV XDG_DATA_HOME=/data',
     'ENV XDG_CONFIG_HOME=/config',
-    'WORKDIR /srv',
-    'CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]',
+    // No config: Caddy starts empty with its admin API on localhost:2019; the proxy loads its config there.
+    'CMD ["caddy", "run"]',
     `LABEL ${hashLabel}=${hash}`,
   ];
 }
 
 async function build(context: Context, hash: string, caddy: string): Promise<void> {
   await withTemporaryDir(async (root) => {
-    for (const dir of ['etc/caddy', 'root', 'tmp', 'data', 'config', 'srv']) mkdirSync(join(root, dir), { recursive: true });
+    for (const dir of ['etc', 'root', 'tmp', 'data', 'config'])
+      mkdirSync(join(root, dir), { recursive: true });
     installInto(root, caddy, '/usr/bin/caddy', 0o755);
     for (const library of await sharedLibraries(caddy)) installInto(root, library, library, 0o755);
-    if (!existsSync(CA_CERTIFICATES)) throw new TestEnvError(`${CA_CERTIFICATES} is missing; install ca-certificates`);
+    if (!existsSync(CA_CERTIFICATES))
+      throw new TestEnvError(`${CA_CERTIFICATES} is missing; install ca-certificates`);
     installInto(root, CA_CERTIFICATES, CA_CERTIFICATES, 0o644);
-    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n');
+    writeFileSync(
+      join(root, 'etc/passwd'),
+      'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n',
+    );
     writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     writeFileSync(join(root, 'etc/nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
     chmodSync(join(root, 'root'), 0o700);
     chmodSync(join(root, 'tmp'), 0o1777);
-    await importRootfs(context.docker, root, context.config.images.caddy, caddyImageChanges(context.config.images.hashLabel, hash));
+    await importRootfs(
+      context.docker,
+      root,
+      context.config.images.caddy,
+      caddyImageChanges(context.config.images.hashLabel, hash),
+    );
   });
 }
 
@@ -49,7 +66,9 @@ async function selfCheck(context: Context): Promise<void> {
   const result = await runToEnd(context.docker, image, ['caddy', 'version']);
   const version = result.stdout.trim();
   if (result.exitCode !== 0 || !/^v?2\.6\./.test(version)) {
-    throw new TestEnvError(`${image}: caddy version printed '${version}${result.stderr.trim()}' (exit ${result.exitCode}), expected 2.6.x`);
+    throw new TestEnvError(
+      `${image}: caddy version printed '${version}${result.stderr.trim()}' (exit ${result.exitCode}), expected 2.6.x`,
+    );
   }
   log(`${image} runs caddy ${version}`);
 }

@@ -3,9 +3,9 @@
  * 127.0.0.0/8 as insecure). Checked with login, push and pull through the Engine API.
  */
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { ensureBusyboxImage } from './busybox-image.ts';
 import type { Component, Context } from './component.ts';
 import type { TestEnvConfig } from './config.ts';
-import { ensureBusyboxImage } from './busybox-image.ts';
 import { dockerPing, followProgress, removeImage } from './docker-client.ts';
 import { readText, secretFile, writeAtomic, writeIfChanged } from './files.ts';
 import { basicAuth, httpGet } from './http.ts';
@@ -50,14 +50,16 @@ async function ready(context: Context): Promise<boolean> {
   );
 }
 
-const running = (context: Context): boolean => pidIs(pidFromFile(context.config.registry.pidFile), 'docker-registry');
+const running = (context: Context): boolean =>
+  pidIs(pidFromFile(context.config.registry.pidFile), 'docker-registry');
 
 async function stop(context: Context): Promise<void> {
   const pid = pidFromFile(context.config.registry.pidFile);
   if (pidIs(pid, 'docker-registry')) {
     log(`stopping the registry (pid ${pid})`);
     process.kill(pid as number, 'SIGTERM');
-    if (!(await waitUntil(30, () => !pidAlive(pid)))) throw new TestEnvError(`the registry (pid ${pid}) did not stop within 30s`);
+    if (!(await waitUntil(30, () => !pidAlive(pid))))
+      throw new TestEnvError(`the registry (pid ${pid}) did not stop within 30s`);
   }
   rmSync(context.config.registry.pidFile, { force: true });
 }
@@ -65,7 +67,10 @@ async function stop(context: Context): Promise<void> {
 async function start(context: Context): Promise<void> {
   const { host, port, config, log: logFile, pidFile, user } = context.config.registry;
   if ((await status(context)) !== 0) {
-    if (existsSync('/run/systemd/system') && (await succeeds('systemctl', ['is-active', '--quiet', 'docker-registry.service']))) {
+    if (
+      existsSync('/run/systemd/system') &&
+      (await succeeds('systemctl', ['is-active', '--quiet', 'docker-registry.service']))
+    ) {
       // Debian's docker-registry package starts its own (unauthenticated) registry on :5000.
       log(`stopping and disabling Debian's docker-registry.service, which holds port ${port}`);
       await run('systemctl', ['disable', '--now', 'docker-registry.service']);
@@ -85,7 +90,8 @@ async function start(context: Context): Promise<void> {
       const tail = (readText(logFile) ?? '').slice(logOffset).trimEnd().split('\n').slice(-8).join('\n');
       throw new TestEnvError(`the registry exited at start-up (log: ${logFile})\n${indent(tail)}`);
     }
-    if (Date.now() >= deadline) throw new TestEnvError(`the registry did not become ready within 30s (log: ${logFile})`);
+    if (Date.now() >= deadline)
+      throw new TestEnvError(`the registry did not become ready within 30s (log: ${logFile})`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   log(`registry ready: GET /v2/ is 401 without credentials, 200 as '${user}'`);
@@ -106,17 +112,24 @@ async function selfCheck(context: Context): Promise<void> {
   } catch (error) {
     throw new TestEnvError(`docker login ${host} failed: ${(error as Error).message}`);
   }
-  await context.docker.getImage(context.config.images.busybox).tag({ repo: `${host}/${selfCheckRepo}`, tag: 'latest' });
+  await context.docker
+    .getImage(context.config.images.busybox)
+    .tag({ repo: `${host}/${selfCheckRepo}`, tag: 'latest' });
   await followProgress(
     context.docker,
     await context.docker.getImage(reference).push({ authconfig } as object),
     `docker push ${reference}`,
   );
   await removeImage(context.docker, reference);
-  await followProgress(context.docker, await context.docker.pull(reference, { authconfig }), `docker pull ${reference}`);
+  await followProgress(
+    context.docker,
+    await context.docker.pull(reference, { authconfig }),
+    `docker pull ${reference}`,
+  );
   await removeImage(context.docker, reference);
   const anonymous = (await httpGet(`http://${host}/v2/${selfCheckRepo}/manifests/latest`)).status;
-  if (anonymous !== 401) throw new TestEnvError(`the registry serves anonymous reads (GET manifest -> ${anonymous})`);
+  if (anonymous !== 401)
+    throw new TestEnvError(`the registry serves anonymous reads (GET manifest -> ${anonymous})`);
   log(`registry self-check passed: login, push and pull of ${reference}`);
 }
 
@@ -125,7 +138,10 @@ async function ensure(context: Context): Promise<void> {
   let restart = false;
   mkdirSync(registry.data, { recursive: true });
   chmodSync(registry.dir, 0o700);
-  const secret = password(context) === '' ? secretFile(registry.passwordFile, 24, 'the registry password') : password(context);
+  const secret =
+    password(context) === ''
+      ? secretFile(registry.passwordFile, 24, 'the registry password')
+      : password(context);
   const httpSecret = secretFile(registry.secretFile, 32);
   // The registry only accepts bcrypt entries (-B).
   if (!(await succeeds('htpasswd', ['-vb', registry.htpasswd, registry.user, secret]))) {

@@ -5,9 +5,16 @@ import { dockerPing, removeImage } from './docker-client.ts';
 import { log } from './log.ts';
 
 /** Images this run's configuration owns: the namespace's, the registry self-check's, and untagged labelled ones. */
-export function ownedLeftover(tags: readonly string[] | undefined, namespace: string, selfCheckRepository: string): boolean {
+export function ownedLeftover(
+  tags: readonly string[] | undefined,
+  namespace: string,
+  selfCheckRepository: string,
+): boolean {
   const named = (tags ?? []).filter((tag) => tag !== '<none>:<none>');
-  return named.length === 0 || named.every((tag) => tag.startsWith(`${namespace}/`) || tag.startsWith(`${selfCheckRepository}:`));
+  return (
+    named.length === 0 ||
+    named.every((tag) => tag.startsWith(`${namespace}/`) || tag.startsWith(`${selfCheckRepository}:`))
+  );
 }
 
 export async function resetEnvironment(context: Context, components: readonly Component[]): Promise<void> {
@@ -17,11 +24,15 @@ export async function resetEnvironment(context: Context, components: readonly Co
     log('removing the images built by this script');
     const namespace = config.images.busybox.split('/')[0] ?? 'berth';
     const selfCheck = `${config.registry.host}/${config.registry.selfCheckRepo}`;
-    const labelled = await docker.listImages({ filters: JSON.stringify({ label: [config.images.hashLabel] }) } as object);
+    const labelled = await docker.listImages({
+      filters: JSON.stringify({ label: [config.images.hashLabel] }),
+    } as object);
     for (const image of labelled) {
       if (ownedLeftover(image.RepoTags, namespace, selfCheck)) await removeImage(docker, image.Id);
     }
-    for (const image of await docker.listImages({ filters: JSON.stringify({ reference: [selfCheck] }) } as object)) {
+    for (const image of await docker.listImages({
+      filters: JSON.stringify({ reference: [selfCheck] }),
+    } as object)) {
       await removeImage(docker, image.Id);
     }
   }

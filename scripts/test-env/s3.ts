@@ -41,7 +41,9 @@ s3.delete_object(Bucket=bucket, Key=key)
 async function motoBinary(): Promise<string | undefined> {
   const pyenv = '/root/.pyenv/versions';
   if (existsSync(pyenv)) {
-    for (const version of readdirSync(pyenv).filter((name) => name.startsWith('3.11')).sort()) {
+    for (const version of readdirSync(pyenv)
+      .filter((name) => name.startsWith('3.11'))
+      .sort()) {
       const candidate = join(pyenv, version, 'bin/moto_server');
       if (existsSync(candidate)) return candidate;
     }
@@ -56,22 +58,33 @@ export function shebangInterpreter(script: string): string | undefined {
   return first.startsWith('#!') ? first.slice(2).trim() : undefined;
 }
 
-const ping = async (config: TestEnvConfig): Promise<boolean> => (await httpGet(`${config.s3.endpoint}/`, { timeoutMs: 3000 })).status === 200;
+const ping = async (config: TestEnvConfig): Promise<boolean> =>
+  (await httpGet(`${config.s3.endpoint}/`, { timeoutMs: 3000 })).status === 200;
 
 async function conditionalWritesWork(config: TestEnvConfig, moto: string): Promise<boolean> {
   const python = shebangInterpreter(readFileSync(moto, 'utf8').slice(0, 512));
   if (python === undefined) return false;
-  return (await run(python, ['-', config.s3.endpoint, config.s3.selfCheckBucket], { input: CONDITIONAL_WRITES_CHECK })).code === 0;
+  return (
+    (
+      await run(python, ['-', config.s3.endpoint, config.s3.selfCheckBucket], {
+        input: CONDITIONAL_WRITES_CHECK,
+      })
+    ).code === 0
+  );
 }
 
 async function ensure(context: Context): Promise<void> {
   const { config } = context;
   const moto = await motoBinary();
-  if ((await ping(config)) && (!context.check || (moto !== undefined && (await conditionalWritesWork(config, moto))))) {
+  if (
+    (await ping(config)) &&
+    (!context.check || (moto !== undefined && (await conditionalWritesWork(config, moto))))
+  ) {
     log(`s3: moto_server ready on ${config.s3.endpoint}`);
     return;
   }
-  if (moto === undefined) throw new TestEnvError('moto_server is missing (moto 5.2 under Python 3.11 is expected)');
+  if (moto === undefined)
+    throw new TestEnvError('moto_server is missing (moto 5.2 under Python 3.11 is expected)');
   mkdirSync(config.s3.dir, { recursive: true });
   if (!pidAlive(pidFromFile(config.s3.pidFile))) {
     log(`s3: starting moto_server on ${config.s3.endpoint} (log: ${config.s3.log})`);
@@ -82,7 +95,9 @@ async function ensure(context: Context): Promise<void> {
     throw new TestEnvError(`moto_server did not answer on ${config.s3.endpoint} (log: ${config.s3.log})`);
   }
   if (!(await conditionalWritesWork(config, moto))) {
-    throw new TestEnvError('s3: self-check failed: moto_server does not honour If-None-Match/If-Match on PUT');
+    throw new TestEnvError(
+      's3: self-check failed: moto_server does not honour If-None-Match/If-Match on PUT',
+    );
   }
   log(`s3: moto_server ready on ${config.s3.endpoint} (conditional writes checked)`);
 }

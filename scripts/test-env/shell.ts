@@ -63,7 +63,11 @@ export async function runChecked(
 }
 
 /** True when the command exits 0. */
-export async function succeeds(command: string, args: readonly string[], options: RunOptions = {}): Promise<boolean> {
+export async function succeeds(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<boolean> {
   return (await run(command, args, options)).code === 0;
 }
 

@@ -29,7 +29,8 @@ export async function ensureClientKey(config: TestEnvConfig, env = process.env):
     const uid = Number(env.SUDO_UID);
     const gid = Number(env.SUDO_GID || env.SUDO_UID);
     chownSync(config.ssh.clientDir, uid, gid);
-    for (const file of readdirSync(config.ssh.clientDir)) chownSync(join(config.ssh.clientDir, file), uid, gid);
+    for (const file of readdirSync(config.ssh.clientDir))
+      chownSync(join(config.ssh.clientDir, file), uid, gid);
   }
 }
 
@@ -37,7 +38,10 @@ export async function ensureClientKey(config: TestEnvConfig, env = process.env):
 export function renderKnownHosts(hosts: readonly { port: number; publicKey: string | undefined }[]): string {
   return hosts
     .filter((host) => host.publicKey !== undefined && host.publicKey.trim() !== '')
-    .map((host) => `[127.0.0.1]:${host.port} ${(host.publicKey as string).trim().split(/\s+/).slice(0, 2).join(' ')}\n`)
+    .map(
+      (host) =>
+        `[127.0.0.1]:${host.port} ${(host.publicKey as string).trim().split(/\s+/).slice(0, 2).join(' ')}\n`,
+    )
     .join('');
 }
 
@@ -51,25 +55,57 @@ export function writeKnownHosts(config: TestEnvConfig): void {
 
 function sshOptions(config: TestEnvConfig, port: number): string[] {
   return [
-    '-p', String(port), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${config.ssh.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null',
+    '-p',
+    String(port),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${config.ssh.knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
   ];
 }
 
 /** Runs a command on 127.0.0.1:PORT as USER with the client key and strict host keys; its stdout, or undefined. */
-export async function sshAs(config: TestEnvConfig, user: string, port: number, command: string): Promise<string | undefined> {
+export async function sshAs(
+  config: TestEnvConfig,
+  user: string,
+  port: number,
+  command: string,
+): Promise<string | undefined> {
   const result = await run('ssh', [
-    '-q', '-i', config.ssh.clientKey, '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR',
-    ...sshOptions(config, port), `${user}@127.0.0.1`, command,
+    '-q',
+    '-i',
+    config.ssh.clientKey,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'LogLevel=ERROR',
+    ...sshOptions(config, port),
+    `${user}@127.0.0.1`,
+    command,
   ]);
   return result.code === 0 ? result.stdout : undefined;
 }
 
 /** True when the server offers nothing but publickey authentication. */
 export async function passwordRefused(config: TestEnvConfig, user: string, port: number): Promise<boolean> {
-  const result = await run('ssh', ['-v', '-o', 'PubkeyAuthentication=no', ...sshOptions(config, port), `${user}@127.0.0.1`, 'true']);
+  const result = await run('ssh', [
+    '-v',
+    '-o',
+    'PubkeyAuthentication=no',
+    ...sshOptions(config, port),
+    `${user}@127.0.0.1`,
+    'true',
+  ]);
   // ssh -v ends its debug lines with CR LF.
-  return /Authentications that can continue: publickey$/m.test((result.stdout + result.stderr).replace(/\r/g, ''));
+  return /Authentications that can continue: publickey$/m.test(
+    (result.stdout + result.stderr).replace(/\r/g, ''),
+  );
 }
 
 /** The env-file fields both SSH hosts share, or undefined when a key is missing. */
@@ -79,7 +115,8 @@ export async function sshEnvFields(
   port: number,
   hostKey: string,
 ): Promise<Record<string, unknown> | undefined> {
-  if (!nonEmpty(config.ssh.clientKey) || !nonEmpty(`${hostKey}.pub`) || !nonEmpty(config.ssh.knownHosts)) return undefined;
+  if (!nonEmpty(config.ssh.clientKey) || !nonEmpty(`${hostKey}.pub`) || !nonEmpty(config.ssh.knownHosts))
+    return undefined;
   return {
     host: '127.0.0.1',
     port,

@@ -8,7 +8,14 @@ import type { TestEnvConfig } from './config.ts';
 import { readText, writeIfChanged } from './files.ts';
 import { log, TestEnvError } from './log.ts';
 import { run, runChecked, succeeds } from './shell.ts';
-import { ensureClientKey, keygenOnce, passwordRefused, sshAs, sshEnvFields, writeKnownHosts } from './ssh-keys.ts';
+import {
+  ensureClientKey,
+  keygenOnce,
+  passwordRefused,
+  sshAs,
+  sshEnvFields,
+  writeKnownHosts,
+} from './ssh-keys.ts';
 import { pidAlive, pidFromFile, pidIs, portTaken, waitUntil } from './wait.ts';
 
 /** sshd_config (byte for byte what the bash version wrote, so an upgrade restarts nothing). */
@@ -47,7 +54,15 @@ async function ensureUser(config: TestEnvConfig): Promise<void> {
   const { user, baseDir } = config.sshd;
   if (!(await succeeds('getent', ['passwd', user]))) {
     log(`creating the user ${user} (group docker, home /home/${user})`);
-    await runChecked('useradd', ['--system', '--create-home', '--home-dir', `/home/${user}`, '--shell', '/bin/bash', user]);
+    await runChecked('useradd', [
+      '--system',
+      '--create-home',
+      '--home-dir',
+      `/home/${user}`,
+      '--shell',
+      '/bin/bash',
+      user,
+    ]);
   }
   if (!(await succeeds('getent', ['group', 'docker']))) await runChecked('groupadd', ['--system', 'docker']);
   const groups = (await runChecked('id', ['-nG', user])).trim().split(/\s+/);
@@ -71,19 +86,29 @@ async function stop(context: Context): Promise<void> {
   if (pidIs(pid, 'sshd')) {
     log(`stopping the test sshd (pid ${pid})`);
     process.kill(pid as number, 'SIGTERM');
-    if (!(await waitUntil(10, () => !pidAlive(pid)))) throw new TestEnvError(`sshd (pid ${pid}) did not stop within 10s`);
+    if (!(await waitUntil(10, () => !pidAlive(pid))))
+      throw new TestEnvError(`sshd (pid ${pid}) did not stop within 10s`);
   }
   rmSync(pidFile, { force: true });
 }
 
 async function selfCheck(config: TestEnvConfig): Promise<void> {
   const { user, port, baseDir, log: logFile } = config.sshd;
-  const out = await sshAs(config, user, port, `id -un; test -w /var/run/docker.sock && echo docker-ok; test -w ${baseDir} && echo base-ok`);
-  if (out === undefined) throw new TestEnvError(`key login as ${user} on 127.0.0.1:${port} failed (log: ${logFile})`);
+  const out = await sshAs(
+    config,
+    user,
+    port,
+    `id -un; test -w /var/run/docker.sock && echo docker-ok; test -w ${baseDir} && echo base-ok`,
+  );
+  if (out === undefined)
+    throw new TestEnvError(`key login as ${user} on 127.0.0.1:${port} failed (log: ${logFile})`);
   if (out.trim() !== `${user}\ndocker-ok\nbase-ok`) {
-    throw new TestEnvError(`on the test sshd, expected user, docker socket and ${baseDir} access; got: ${out}`);
+    throw new TestEnvError(
+      `on the test sshd, expected user, docker socket and ${baseDir} access; got: ${out}`,
+    );
   }
-  if (!(await passwordRefused(config, user, port))) throw new TestEnvError('the test sshd offers more than publickey authentication');
+  if (!(await passwordRefused(config, user, port)))
+    throw new TestEnvError('the test sshd offers more than publickey authentication');
   log(`sshd self-check passed: key login as ${user}, docker socket writable, passwords refused`);
 }
 
@@ -116,13 +141,20 @@ async function ensure(context: Context): Promise<void> {
   }
   await stop(context);
   if (await portTaken(sshd.port)) {
-    throw new TestEnvError(`something else listens on 127.0.0.1:${sshd.port}; stop it or set BERTH_SSHD_PORT`);
+    throw new TestEnvError(
+      `something else listens on 127.0.0.1:${sshd.port}; stop it or set BERTH_SSHD_PORT`,
+    );
   }
-  await runChecked('/usr/sbin/sshd', ['-t', '-f', sshd.config], { what: `sshd -t (sshd rejects ${sshd.config})` });
+  await runChecked('/usr/sbin/sshd', ['-t', '-f', sshd.config], {
+    what: `sshd -t (sshd rejects ${sshd.config})`,
+  });
   log(`starting sshd on 127.0.0.1:${sshd.port} (log: ${sshd.log})`);
   // sshd detaches and writes its pid file once it listens.
-  await runChecked('/usr/sbin/sshd', ['-f', sshd.config, '-E', sshd.log], { what: `sshd (log: ${sshd.log})` });
-  if (!(await waitUntil(10, () => running(config)))) throw new TestEnvError(`sshd did not write ${sshd.pidFile} (log: ${sshd.log})`);
+  await runChecked('/usr/sbin/sshd', ['-f', sshd.config, '-E', sshd.log], {
+    what: `sshd (log: ${sshd.log})`,
+  });
+  if (!(await waitUntil(10, () => running(config))))
+    throw new TestEnvError(`sshd did not write ${sshd.pidFile} (log: ${sshd.log})`);
   if (!(await waitUntil(10, () => portTaken(sshd.port)))) {
     throw new TestEnvError(`sshd does not listen on 127.0.0.1:${sshd.port} (log: ${sshd.log})`);
   }

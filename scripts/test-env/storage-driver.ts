@@ -2,7 +2,8 @@
 
 /** daemon.json's text with `"storage-driver"` set, its other settings kept. Throws on invalid JSON. */
 export function withStorageDriver(daemonJson: string | undefined, driver: string): string {
-  const current = daemonJson === undefined || daemonJson.trim() === '' ? {} : (JSON.parse(daemonJson) as unknown);
+  const current =
+    daemonJson === undefined || daemonJson.trim() === '' ? {} : (JSON.parse(daemonJson) as unknown);
   if (typeof current !== 'object' || current === null || Array.isArray(current)) {
     throw new Error('daemon.json is not a JSON object');
   }

@@ -3,7 +3,16 @@
  * in a container on the host network, sshd on 127.0.0.1:2223 for root (key only), carrying Node 24
  * at /usr/local/bin/node and Caddy at /usr/bin/caddy (no caddy.service: tests install their own units).
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { caddyBinary } from './caddy-binary.ts';
@@ -27,7 +36,14 @@ import { indent, log, TestEnvError } from './log.ts';
 import { nodeBinary, nodeStamp, sharedLibraries } from './node-binary.ts';
 import { installInto } from './node-image.ts';
 import { runChecked } from './shell.ts';
-import { ensureClientKey, keygenOnce, passwordRefused, sshAs, sshEnvFields, writeKnownHosts } from './ssh-keys.ts';
+import {
+  ensureClientKey,
+  keygenOnce,
+  passwordRefused,
+  sshAs,
+  sshEnvFields,
+  writeKnownHosts,
+} from './ssh-keys.ts';
 import { ensureRootfs, rootfsTarball } from './systemd-rootfs.ts';
 import { portTaken, waitUntil } from './wait.ts';
 
@@ -110,7 +126,9 @@ async function running(context: Context): Promise<Awaited<ReturnType<typeof cont
 
 async function booted(context: Context): Promise<boolean> {
   try {
-    const state = (await execIn(context.docker, context.config.systemdHost.container, ['systemctl', 'is-system-running'])).stdout.trim();
+    const state = (
+      await execIn(context.docker, context.config.systemdHost.container, ['systemctl', 'is-system-running'])
+    ).stdout.trim();
     return state === 'running' || state === 'degraded';
   } catch {
     return false;
@@ -122,7 +140,9 @@ async function start(context: Context): Promise<void> {
   const image = context.config.images.systemdHost;
   await removeContainer(context.docker, container);
   if (await portTaken(port)) {
-    throw new TestEnvError(`something else listens on 127.0.0.1:${port}; stop it or set BERTH_SYSTEMD_HOST_SSH_PORT`);
+    throw new TestEnvError(
+      `something else listens on 127.0.0.1:${port}; stop it or set BERTH_SYSTEMD_HOST_SSH_PORT`,
+    );
   }
   log(`starting ${container} (${image}, systemd as PID 1, sshd on 127.0.0.1:${port})`);
   // --privileged does not work here; these capabilities and options are enough for systemd.
@@ -144,7 +164,9 @@ async function start(context: Context): Promise<void> {
   });
   await created.start();
   if (!(await waitUntil(60, () => booted(context)))) {
-    const failed = await execIn(context.docker, container, ['systemctl', '--failed', '--no-legend']).catch(() => undefined);
+    const failed = await execIn(context.docker, container, ['systemctl', '--failed', '--no-legend']).catch(
+      () => undefined,
+    );
     throw new TestEnvError(
       `systemd in ${container} did not reach running/degraded within 60s\n${indent(failed?.stdout ?? '')}\n${await containerLogTail(context.docker, container)}`,
     );
@@ -207,7 +229,12 @@ async function ensure(context: Context): Promise<void> {
     rebuilt = true;
   }
   const current = await running(context);
-  if (!rebuilt && current !== undefined && current.Image === (await imageId(context.docker, image)) && (await booted(context))) {
+  if (
+    !rebuilt &&
+    current !== undefined &&
+    current.Image === (await imageId(context.docker, image)) &&
+    (await booted(context))
+  ) {
     log(`${container} is up (sshd on 127.0.0.1:${port})`);
     if (context.check) await selfCheck(config);
     return;
@@ -225,12 +252,19 @@ export const systemdHost: Component = {
   ensure,
   async envSections(context) {
     const { config } = context;
-    if (!(await dockerPing(context.docker)) || (await running(context)) === undefined || !(await booted(context))) return undefined;
+    if (
+      !(await dockerPing(context.docker)) ||
+      (await running(context)) === undefined ||
+      !(await booted(context))
+    )
+      return undefined;
     const fields = await sshEnvFields(config, 'root', config.systemdHost.port, config.systemdHost.hostKey);
     if (fields === undefined) return undefined;
     const { container, nodePath, caddyPath } = config.systemdHost;
     // A host started from an image older than the proxy component has no caddy: say so by leaving it out.
-    const hasCaddy = (await execIn(context.docker, container, ['test', '-x', caddyPath]).catch(() => undefined))?.exitCode === 0;
+    const hasCaddy =
+      (await execIn(context.docker, container, ['test', '-x', caddyPath]).catch(() => undefined))
+        ?.exitCode === 0;
     return { systemdHost: { ...fields, container, nodePath, ...(hasCaddy ? { caddyPath } : {}) } };
   },
   async reset(context) {

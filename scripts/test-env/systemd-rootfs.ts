@@ -12,7 +12,12 @@ export function debianMirrorFrom(sources: readonly string[]): string {
   for (const text of sources) {
     for (const line of text.split('\n')) {
       const fields = line.trim().split(/\s+/);
-      const uris = fields[0] === 'URIs:' ? fields.slice(1) : fields[0] === 'deb' ? [fields.find((field) => field.includes('://'))] : [];
+      const uris =
+        fields[0] === 'URIs:'
+          ? fields.slice(1)
+          : fields[0] === 'deb'
+            ? [fields.find((field) => field.includes('://'))]
+            : [];
       const debian = uris.find((uri) => uri !== undefined && /\/debian\/?$/.test(uri));
       if (debian !== undefined) return debian;
     }
@@ -34,7 +39,10 @@ export function debianMirror(config: TestEnvConfig): string {
 
 /** The cached tarball's name: a change of suite, packages or mirror makes a new one (same key as the bash version). */
 export function rootfsTarballName(suite: string, include: string, mirror: string): string {
-  const key = createHash('sha256').update(`${suite} minbase ${include} ${mirror}\n`).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${suite} minbase ${include} ${mirror}\n`)
+    .digest('hex')
+    .slice(0, 16);
   return `debootstrap-${suite}-minbase-${key}.tar.gz`;
 }
 
@@ -54,10 +62,17 @@ export async function ensureRootfs(config: TestEnvConfig): Promise<string> {
     try {
       await runChecked('debootstrap', ['--variant=minbase', `--include=${include}`, suite, dir, mirror]);
     } catch (error) {
-      throw new TestEnvError(`${(error as Error).message}\n(mirror ${mirror}; set BERTH_DEBIAN_MIRROR to use another)`);
+      throw new TestEnvError(
+        `${(error as Error).message}\n(mirror ${mirror}; set BERTH_DEBIAN_MIRROR to use another)`,
+      );
     }
     // Downloaded packages are not needed in the image.
-    await runChecked('sh', ['-c', 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*', 'sh', dir]);
+    await runChecked('sh', [
+      '-c',
+      'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*',
+      'sh',
+      dir,
+    ]);
     await runChecked('tar', ['--numeric-owner', '-C', dir, '-czf', `${tarball}.tmp`, '.']);
     renameSync(`${tarball}.tmp`, tarball);
   });
