@@ -7,6 +7,7 @@ let updated = false;
 const aptEnv = { DEBIAN_FRONTEND: 'noninteractive' };
 
 export async function packageInstalled(name: string): Promise<boolean> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format, not a template.
   const result = await run('dpkg-query', ['-W', '-f=${Status}', name]);
   return result.code === 0 && result.stdout.includes('install ok installed');
 }
