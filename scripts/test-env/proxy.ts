@@ -84,7 +84,7 @@ export const proxy: Component = {
     const libraries = await sharedLibraries(caddy);
     const hash = sha256([
       readFileSync(new URL(import.meta.url)),
-      readFileSync(caddy),
+      fileStamp(caddy),
       ...libraries.map((library) => `${library} ${fileStamp(library)}`),
       fileStamp(CA_CERTIFICATES),
     ]);

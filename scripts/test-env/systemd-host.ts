@@ -33,7 +33,7 @@ import {
 import { readText, sha256, withTemporaryDir } from './files.ts';
 import { requireDocker } from './images.ts';
 import { indent, log, TestEnvError } from './log.ts';
-import { nodeBinary, nodeStamp, sharedLibraries } from './node-binary.ts';
+import { fileStamp, nodeBinary, nodeStamp, sharedLibraries } from './node-binary.ts';
 import { installInto } from './node-image.ts';
 import { runChecked } from './shell.ts';
 import {
@@ -218,7 +218,7 @@ async function ensure(context: Context): Promise<void> {
     readText(`${hostKey}.pub`) ?? '',
     String(port),
     await nodeStamp(node),
-    readFileSync(caddy),
+    fileStamp(caddy),
   ]);
   const image = config.images.systemdHost;
   let rebuilt = false;
