@@ -3,6 +3,7 @@
  * (docs/test-environment.md lists them). Pure: `loadConfig(process.env, repoRoot)`.
  */
 import { join } from 'node:path';
+import { TestEnvError } from './log.ts';
 
 export interface TestEnvConfig {
   readonly repoRoot: string;
@@ -105,7 +106,7 @@ export function loadConfig(env: Environment, repoRoot: string, home = env.HOME ?
     if (value === undefined) return fallback;
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
-      throw new Error(`${name}=${value} is not a TCP port (1-65535)`);
+      throw new TestEnvError(`${name}=${value} is not a TCP port (1-65535)`);
     }
     return parsed;
   };
