@@ -50,7 +50,7 @@ export function writeKnownHosts(config: TestEnvConfig): void {
     { port: config.sshd.port, publicKey: readText(`${config.sshd.hostKey}.pub`) },
     { port: config.systemdHost.port, publicKey: readText(`${config.systemdHost.hostKey}.pub`) },
   ]);
-  writeAtomic(config.ssh.knownHosts, text, 0o644);
+  if (readText(config.ssh.knownHosts) !== text) writeAtomic(config.ssh.knownHosts, text, 0o644);
 }
 
 function sshOptions(config: TestEnvConfig, port: number): string[] {
