@@ -1,6 +1,7 @@
 /** The Docker Engine API calls the components share (dockerode; the docker CLI is never run). */
 import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
+import type { Context } from './component.ts';
 import { indent, TestEnvError } from './log.ts';
 
 export function dockerClient(socketPath: string): Docker {
@@ -201,4 +202,20 @@ export async function pruneReplacedImages(docker: Docker, hashLabel: string): Pr
   await docker
     .pruneImages({ filters: JSON.stringify({ dangling: ['true'], label: [hashLabel] }) } as object)
     .catch(() => {});
+}
+
+/** Throws the usual hint when a component that builds images runs without the engine. */
+export async function requireDocker(context: Context, section: string): Promise<void> {
+  if (!(await dockerPing(context.docker))) {
+    throw new TestEnvError(
+      `the docker engine does not answer on ${context.config.docker.socketPath}: run without --only, or with --only docker,${section}`,
+    );
+  }
+}
+
+/** True when every image exists. */
+export async function imagesExist(context: Context, images: readonly string[]): Promise<boolean> {
+  if (!(await dockerPing(context.docker))) return false;
+  for (const image of images) if ((await imageInspect(context.docker, image)) === undefined) return false;
+  return true;
 }

@@ -1,6 +1,16 @@
 /** Files the components write: rendered configs, generated secrets, source hashes, image roots. */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { log } from './log.ts';
@@ -70,4 +80,11 @@ export async function withTemporaryDir<T>(body: (dir: string) => Promise<T>): Pr
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Copies a file to `root + path` with its parent folders, following links. */
+export function installInto(root: string, source: string, path: string, mode: number): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  copyFileSync(realpathSync(source), join(root, path));
+  chmodSync(join(root, path), mode);
 }

@@ -1,26 +1,9 @@
 /** The base images, assembled from this machine's files (nothing is pulled): busybox, node, health service. */
 import { ensureBusyboxImage } from './busybox-image.ts';
-import type { Component, Context } from './component.ts';
-import { dockerPing, imageInspect, pruneReplacedImages, removeImage } from './docker-client.ts';
+import type { Component } from './component.ts';
+import { dockerPing, imagesExist, pruneReplacedImages, removeImage, requireDocker } from './docker-client.ts';
 import { ensureHealthServiceImage } from './health-service-image.ts';
-import { TestEnvError } from './log.ts';
 import { ensureNodeImage } from './node-image.ts';
-
-/** Throws the usual hint when a component that builds images runs without the engine. */
-export async function requireDocker(context: Context, section: string): Promise<void> {
-  if (!(await dockerPing(context.docker))) {
-    throw new TestEnvError(
-      `the docker engine does not answer on ${context.config.docker.socketPath}: run without --only, or with --only docker,${section}`,
-    );
-  }
-}
-
-/** True when every image exists. */
-export async function imagesExist(context: Context, images: readonly string[]): Promise<boolean> {
-  if (!(await dockerPing(context.docker))) return false;
-  for (const image of images) if ((await imageInspect(context.docker, image)) === undefined) return false;
-  return true;
-}
 
 export const images: Component = {
   name: 'images',

@@ -1,29 +1,13 @@
 /** berth/node:24: the Node 24 binary + exactly the libraries ldd lists + a `node` user, via docker import. */
-import {
-  chmodSync,
-  chownSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from './component.ts';
 import { imageLabel, importRootfs, runToEnd } from './docker-client.ts';
-import { sha256, withTemporaryDir } from './files.ts';
+import { installInto, sha256, withTemporaryDir } from './files.ts';
 import { log, TestEnvError } from './log.ts';
 import { fileStamp, nodeBinary, nodeStamp, sharedLibraries } from './node-binary.ts';
 
 const CA_CERTIFICATES = '/etc/ssl/certs/ca-certificates.crt';
-
-/** Copies a file to `root + path` with its parent folders, following links. */
-export function installInto(root: string, source: string, path: string, mode: number): void {
-  mkdirSync(dirname(join(root, path)), { recursive: true });
-  copyFileSync(realpathSync(source), join(root, path));
-  chmodSync(join(root, path), mode);
-}
 
 async function build(context: Context, hash: string, node: string): Promise<void> {
   await withTemporaryDir(async (root) => {

@@ -18,7 +18,7 @@ import type { TestEnvConfig } from './config.ts';
 import { nonEmpty, readText, secretFile, writeAtomic } from './files.ts';
 import { log, TestEnvError } from './log.ts';
 import { run, runChecked, succeeds } from './shell.ts';
-import { parseIds } from './sshd.ts';
+import { userIds } from './users.ts';
 
 /** What initdb's postgresql.conf gets appended. */
 export function renderPostgresConf(config: TestEnvConfig['postgres']): string {
@@ -95,7 +95,7 @@ async function ensure(context: Context): Promise<void> {
     log(`postgres: ready on 127.0.0.1:${postgres.port}`);
     return;
   }
-  const ids = parseIds(await runChecked('id', ['postgres']));
+  const ids = await userIds('postgres');
   mkdirSync(postgres.dir, { recursive: true });
   chownSync(postgres.dir, ids.uid, ids.gid);
   chmodSync(postgres.dir, 0o700);

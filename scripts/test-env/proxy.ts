@@ -10,16 +10,16 @@ import type { Component, Context } from './component.ts';
 import {
   dockerPing,
   imageLabel,
+  imagesExist,
   importRootfs,
   pruneReplacedImages,
   removeImage,
+  requireDocker,
   runToEnd,
 } from './docker-client.ts';
-import { sha256, withTemporaryDir } from './files.ts';
-import { imagesExist, requireDocker } from './images.ts';
+import { installInto, sha256, withTemporaryDir } from './files.ts';
 import { log, TestEnvError } from './log.ts';
 import { fileStamp, sharedLibraries } from './node-binary.ts';
-import { installInto } from './node-image.ts';
 
 const CA_CERTIFICATES = '/etc/ssl/certs/ca-certificates.crt';
 

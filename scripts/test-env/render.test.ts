@@ -9,10 +9,11 @@ import { renderRegistryConfig } from './registry.ts';
 import { ownedLeftover } from './reset.ts';
 import { shebangInterpreter } from './s3.ts';
 import { renderKnownHosts } from './ssh-keys.ts';
-import { parseIds, renderSshdConfig } from './sshd.ts';
+import { renderSshdConfig } from './sshd.ts';
 import { fallbackDrivers, withStorageDriver } from './storage-driver.ts';
 import { renderSystemdHostSshdConfig } from './systemd-host.ts';
 import { debianMirrorFrom, rootfsTarballName } from './systemd-rootfs.ts';
+import { parseIds } from './users.ts';
 
 const config = loadConfig({}, '/repo');
 

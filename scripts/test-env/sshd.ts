@@ -16,6 +16,7 @@ import {
   sshEnvFields,
   writeKnownHosts,
 } from './ssh-keys.ts';
+import { userIds } from './users.ts';
 import { pidAlive, pidFromFile, pidIs, portTaken, waitUntil } from './wait.ts';
 
 /** sshd_config (byte for byte what the bash version wrote, so an upgrade restarts nothing). */
@@ -71,13 +72,8 @@ async function ensureUser(config: TestEnvConfig): Promise<void> {
   const shadow = (await run('getent', ['shadow', user])).stdout.split(':')[1];
   if (shadow !== '*') await runChecked('usermod', ['-p', '*', user]);
   mkdirSync(baseDir, { recursive: true });
-  const { uid, gid } = parseIds(await runChecked('id', [user]));
+  const { uid, gid } = await userIds(user);
   chownSync(baseDir, uid, gid);
-}
-
-/** uid and gid from `id USER` output (`uid=999(berth) gid=999(berth) …`). */
-export function parseIds(output: string): { uid: number; gid: number } {
-  return { uid: Number(/uid=(\d+)/.exec(output)?.[1]), gid: Number(/gid=(\d+)/.exec(output)?.[1]) };
 }
 
 async function stop(context: Context): Promise<void> {

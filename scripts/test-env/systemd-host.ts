@@ -29,12 +29,11 @@ import {
   pruneReplacedImages,
   removeContainer,
   removeImage,
+  requireDocker,
 } from './docker-client.ts';
-import { readText, sha256, withTemporaryDir } from './files.ts';
-import { requireDocker } from './images.ts';
+import { installInto, readText, sha256, withTemporaryDir } from './files.ts';
 import { indent, log, TestEnvError } from './log.ts';
 import { fileStamp, nodeBinary, nodeStamp, sharedLibraries } from './node-binary.ts';
-import { installInto } from './node-image.ts';
 import { runChecked } from './shell.ts';
 import {
   ensureClientKey,
