@@ -177,6 +177,10 @@ export async function openSession(
       reporter.close();
       for (const provider of providers.values())
         await provider.then((value) => value.close?.()).catch(() => {});
+      // A team store holds a connection pool (PostgreSQL) that must not outlive the command.
+      await store
+        ?.then((value) => (value as StateStore & { close?: () => Promise<void> }).close?.())
+        .catch(() => {});
     },
   };
 }
