@@ -74,10 +74,15 @@ export function local(environment: CommandEnvironment, options: GlobalOptions): 
   );
 }
 
-/** `berth down`: destroy the selected services, dependents first. Images are kept. */
+/** `berth down`: destroy the selected services, dependents first. Images are kept unless `--delete-images`. */
 export function down(
   environment: CommandEnvironment,
-  options: GlobalOptions & { local?: boolean; keepSecrets?: boolean; forgetState?: boolean },
+  options: GlobalOptions & {
+    local?: boolean;
+    keepSecrets?: boolean;
+    forgetState?: boolean;
+    deleteImages?: boolean;
+  },
 ): Promise<ExitCode> {
   return withSession(
     environment,
@@ -92,6 +97,7 @@ export function down(
             ...runOptions(session, environment),
             ...(options.keepSecrets ? { keepSecrets: true } : {}),
             ...(options.forgetState ? { forgetState: true } : {}),
+            ...(options.deleteImages ? { deleteImages: true } : {}),
           }),
         { reverse: true },
       ),
