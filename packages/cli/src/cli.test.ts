@@ -193,6 +193,27 @@ describe('berth init', () => {
   });
 });
 
+describe('berth down', () => {
+  it('asks first on a terminal and removes nothing when declined', async () => {
+    await writeFile(join(dir, 'berth.config.json'), JSON.stringify(twoServices));
+    const questions: string[] = [];
+    const declined = await berth(['down', '--env', 'prod'], {
+      confirm: async (question) => {
+        questions.push(question);
+        return false;
+      },
+    });
+    expect(declined.code).toBe(0);
+    expect(questions).toEqual(['Remove them? [y/N] ']);
+    expect(declined.stderr).toContain(
+      'This removes api-prod (target local), web-prod (target local): the services, the secrets Berth created.',
+    );
+    expect(declined.stderr).toContain('kept: nothing was removed');
+    // Nothing ran: no summary, no result.
+    expect(declined.stdout).toBe('');
+  });
+});
+
 describe('berth clean', () => {
   it('asks first, refuses without a terminal unless --yes, and removes .deployment/', async () => {
     await writeFile(join(dir, 'berth.config.json'), JSON.stringify(twoServices));
