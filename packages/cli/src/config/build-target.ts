@@ -51,7 +51,7 @@ export async function buildProvider(
         ? issues.map((issue) => ({
             path: `${path}${issue.path ? `.${issue.path}` : ''}`,
             message: issue.message,
-            hint: `${issue.hint} (${docs})`,
+            hint: issue.hint.includes(docs) ? issue.hint : `${issue.hint} (${docs})`,
           }))
         : [{ path, message: (error as BerthError).message, hint: (error as BerthError).hint ?? docs }],
     );
