@@ -187,7 +187,7 @@ describe('berth init', () => {
     const dockerfile = await readFile(join(dir, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('pip install --no-cache-dir -r requirements.txt');
     expect(dockerfile).toContain(
-      'CMD ["sh", "-c", "exec flask --app app run --host 0.0.0.0 --port ${PORT}"]',
+      `CMD ["sh", "-c", "exec flask --app app run --host 0.0.0.0 --port \${PORT}"]`,
     );
     expect(await readFile(join(dir, '.dockerignore'), 'utf8')).toContain('__pycache__');
   });

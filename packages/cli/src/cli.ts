@@ -119,7 +119,9 @@ export function buildProgram(environment: CommandEnvironment, result: { code: Ex
   common(
     program
       .command('down')
-      .description('remove the services and the secrets Berth created (images are kept unless --delete-images)'),
+      .description(
+        'remove the services and the secrets Berth created (images are kept unless --delete-images)',
+      ),
   )
     .option('--local', 'the services deployed by berth local', false)
     .option('--keep-secrets', 'keep the secrets Berth created', false)

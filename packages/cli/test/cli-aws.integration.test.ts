@@ -194,7 +194,9 @@ describe('berth with app-runner and ecs-express targets (AWS emulator)', () => {
 
   it('the secret access key given by reference is in no output and no run log', async () => {
     const logDir = join(project.path, '.deployment', 'logs');
-    const logs = await Promise.all((await readdir(logDir)).map((file) => readFile(join(logDir, file), 'utf8')));
+    const logs = await Promise.all(
+      (await readdir(logDir)).map((file) => readFile(join(logDir, file), 'utf8')),
+    );
     expect(logs.length).toBeGreaterThan(5);
     for (const text of [...outputs, ...logs]) expect(text).not.toContain(credentials.secretAccessKey);
   });

@@ -66,7 +66,10 @@ describe('Ctrl-C twice', () => {
   it('the first asks for a safe point, the second forces exit 130 and says what may be left', async () => {
     await writeFile(join(project.path, 'berth.config.ts'), config({ stuck: true }));
     const run = startBerth(['up', '--verbose'], { cwd: project.path });
-    await until(() => run.output().stdout.includes('[hook stuck] waiting for a slow warm-up'), 'the hook ran');
+    await until(
+      () => run.output().stdout.includes('[hook stuck] waiting for a slow warm-up'),
+      'the hook ran',
+    );
     run.child.kill('SIGINT');
     await until(
       () => run.output().stdout.includes('stopping at the next safe point (Ctrl-C again to force)'),
@@ -88,7 +91,11 @@ describe('Ctrl-C twice', () => {
     const [logFile] = (await readdir(logDir)).filter((file) => file.includes('-up-'));
     const entries = jsonLines(await readFile(join(logDir, logFile as string), 'utf8'));
     expect(entries.at(-1)).toMatchObject({ forced: true });
-    expect(entries.some((entry) => entry.message === 'berth: stopping at the next safe point (Ctrl-C again to force)…')).toBe(true);
+    expect(
+      entries.some(
+        (entry) => entry.message === 'berth: stopping at the next safe point (Ctrl-C again to force)…',
+      ),
+    ).toBe(true);
   });
 
   it('what it left: the revision it deployed, unverified, and its locks; the next up takes them over', async () => {
@@ -105,7 +112,9 @@ describe('Ctrl-C twice', () => {
     const up = await runBerth(['up'], { cwd: project.path });
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect(up.stdout).toMatch(
-      new RegExp(`${name}-dev  warning: took over the lock left by .+ \\(pid \\d+, run .+\\): its process is gone`),
+      new RegExp(
+        `${name}-dev  warning: took over the lock left by .+ \\(pid \\d+, run .+\\): its process is gone`,
+      ),
     );
     expect(up.stdout).toMatch(new RegExp(`✓ ${name}-dev\\s+(succeeded|noop)`));
     expect((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).status).toBe(200);

@@ -31,7 +31,10 @@ export interface StartedBerth {
 }
 
 /** Start `berth args…` in `cwd` (for tests that signal it while it runs). */
-export function startBerth(args: string[], options: { cwd: string; env?: Record<string, string> }): StartedBerth {
+export function startBerth(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): StartedBerth {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, BIN, ...args], {
     cwd: options.cwd,
     env: {

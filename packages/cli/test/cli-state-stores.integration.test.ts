@@ -5,8 +5,8 @@
  * is kept in `.deployment/` but run logs; the credentials never reach the output or the logs.
  */
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,7 +177,10 @@ describe('state: postgres', () => {
     expect(up.code, up.stdout + up.stderr).toBe(0);
     const { rows } = await admin.query(`select count(*)::int as n from "${schema}".history`);
     expect(rows).toEqual([{ n: 1 }]);
-    const down = await runBerth(['down'], { cwd: folder, env: { DATABASE_URL: env.postgres.connectionString } });
+    const down = await runBerth(['down'], {
+      cwd: folder,
+      env: { DATABASE_URL: env.postgres.connectionString },
+    });
     expect(down.code, down.stdout + down.stderr).toBe(0);
   });
 });

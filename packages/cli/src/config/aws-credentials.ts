@@ -26,7 +26,8 @@ export const awsCredentialsSchema = {
     throw new ValidationError(
       result.error.issues.map((issue) => ({
         path: ['credentials', ...issue.path.map(String)].join('.'),
-        message: issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message,
+        message:
+          issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message,
         hint: 'Give { accessKeyId, secretAccessKey, sessionToken? }, each as { fromEnv: "NAME" } or { fromFile: "path" }; or leave credentials out to use the AWS default chain.',
       })),
     );

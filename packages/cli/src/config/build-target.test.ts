@@ -90,7 +90,9 @@ describe('AWS targets', () => {
       services: { api: { ...service, target: 'aws' } },
     });
     const unset = await rejection(buildProvider(config, 'aws', contextWith({})));
-    expect(unset).toContain('targets.aws.options.credentials.accessKeyId.fromEnv: environment variable KEY_ID is not set');
+    expect(unset).toContain(
+      'targets.aws.options.credentials.accessKeyId.fromEnv: environment variable KEY_ID is not set',
+    );
     const wrong = await rejection(
       buildProvider(config, 'aws', contextWith({ KEY_ID: 'AKIAEXAMPLE0001', SECRET: 'sssssssssss' })),
     );

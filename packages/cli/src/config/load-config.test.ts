@@ -153,7 +153,10 @@ describe('validateConfig: every error names the file, the field and the fix', ()
             kind: 'ecs-express',
             options: {
               region: 'eu-west-1',
-              credentials: { accessKeyId: { fromEnv: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: 'wJalrXUtnFEMI' },
+              credentials: {
+                accessKeyId: { fromEnv: 'AWS_ACCESS_KEY_ID' },
+                secretAccessKey: 'wJalrXUtnFEMI',
+              },
             },
           },
         },
@@ -166,11 +169,7 @@ describe('validateConfig: every error names the file, the field and the fix', ()
         ...minimal,
         state: { kind: 'postgres', options: { connectionString: 'postgres://berth:hunter22@db:5432/berth' } },
       },
-      [
-        'state.options.connectionString',
-        'is a URL with a password',
-        '{ fromEnv: "CONNECTION_STRING" }',
-      ],
+      ['state.options.connectionString', 'is a URL with a password', '{ fromEnv: "CONNECTION_STRING" }'],
     ],
     [
       'a target that does not exist',

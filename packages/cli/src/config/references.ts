@@ -36,7 +36,10 @@ export function literalCredentials(options: unknown, path: string): ValidationIs
       issues.push({
         path: here,
         message: 'is a URL with a password written in the config file',
-        hint: `Give the whole URL by reference: { fromEnv: "${key.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}" } or { fromFile: "path" }.`,
+        hint: `Give the whole URL by reference: { fromEnv: "${key
+          .replace(/([a-z])([A-Z])/g, '$1_$2')
+          .replace(/[^A-Za-z0-9]/g, '_')
+          .toUpperCase()}" } or { fromFile: "path" }.`,
       });
     else if (typeof value === 'string' && credentialKey.test(key))
       issues.push({

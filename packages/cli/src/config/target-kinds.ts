@@ -50,7 +50,8 @@ export const targetKinds = {
     package: '@berth/provider-ssh',
     factory: 'sshHost(options)',
     description: 'a server you run, over SSH (method docker or systemd)',
-    credentials: '`privateKeyPath`, or `privateKey` / `passphrase` by reference, or an SSH agent (`SSH_AUTH_SOCK`); keys only',
+    credentials:
+      '`privateKeyPath`, or `privateKey` / `passphrase` by reference, or an SSH agent (`SSH_AUTH_SOCK`); keys only',
     docs: 'docs/providers/ssh.md',
     create: async (options) => call((await import('@berth/provider-ssh')).sshHost, options),
   },

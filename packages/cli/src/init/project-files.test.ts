@@ -13,7 +13,12 @@ describe('the Dockerfile berth init writes', () => {
     const text = dockerfileFor(
       {
         folder: 'api',
-        python: { requirements: true, pyproject: false, entry: 'main.py', dependencies: ['fastapi', 'uvicorn'] },
+        python: {
+          requirements: true,
+          pyproject: false,
+          entry: 'main.py',
+          dependencies: ['fastapi', 'uvicorn'],
+        },
       },
       8000,
     );
@@ -21,7 +26,7 @@ describe('the Dockerfile berth init writes', () => {
       expect.arrayContaining([
         'COPY requirements.txt ./',
         'RUN pip install --no-cache-dir -r requirements.txt',
-        'CMD ["sh", "-c", "exec uvicorn main:app --host 0.0.0.0 --port ${PORT}"]',
+        `CMD ["sh", "-c", "exec uvicorn main:app --host 0.0.0.0 --port \${PORT}"]`,
       ]),
     );
     expect(text).not.toContain('add uvicorn');
@@ -36,17 +41,25 @@ describe('the Dockerfile berth init writes', () => {
     const gunicorn = dockerfileFor(
       {
         folder: 'web',
-        python: { requirements: true, pyproject: false, entry: 'app.py', dependencies: ['flask', 'gunicorn'] },
+        python: {
+          requirements: true,
+          pyproject: false,
+          entry: 'app.py',
+          dependencies: ['flask', 'gunicorn'],
+        },
       },
       5000,
     );
-    expect(gunicorn).toContain('CMD ["sh", "-c", "exec gunicorn --bind 0.0.0.0:${PORT} app:app"]');
+    expect(gunicorn).toContain(`CMD ["sh", "-c", "exec gunicorn --bind 0.0.0.0:\${PORT} app:app"]`);
     expect(gunicorn).toContain('ENV PORT=5000');
   });
 
   it('installs a pyproject project after copying its sources', () => {
     const text = lines(
-      dockerfileFor({ folder: 'svc', python: { requirements: false, pyproject: true, entry: 'main.py' } }, 8000),
+      dockerfileFor(
+        { folder: 'svc', python: { requirements: false, pyproject: true, entry: 'main.py' } },
+        8000,
+      ),
     );
     expect(text.indexOf('COPY . .')).toBeLessThan(text.indexOf('RUN pip install --no-cache-dir .'));
     expect(text).toContain('CMD ["python", "main.py"]');
@@ -68,7 +81,7 @@ describe('the Dockerfile berth init writes', () => {
     );
     expect(text).toEqual(
       expect.arrayContaining([
-        'FROM ${BASE_IMAGE} AS build',
+        `FROM \${BASE_IMAGE} AS build`,
         'RUN if [ -f package-lock.json ]; then npm ci; else npm install; fi',
         'RUN npm run build && npm prune --omit=dev',
         'COPY --from=build /app ./',
@@ -105,12 +118,13 @@ describe('the Dockerfile berth init writes', () => {
 
 describe('Python dependency names', () => {
   it('reads requirements.txt and pyproject.toml dependencies', () => {
-    expect(requirementNames('# web\nFastAPI[all]>=0.110\n-r base.txt\nuvicorn==0.30 ; python_version>"3.8"\n')).toEqual([
-      'fastapi',
-      'uvicorn',
-    ]);
     expect(
-      pyprojectDependencyNames('[project]\nname = "svc"\ndependencies = [\n  "Flask>=3",\n  \'gunicorn\',\n]\n'),
+      requirementNames('# web\nFastAPI[all]>=0.110\n-r base.txt\nuvicorn==0.30 ; python_version>"3.8"\n'),
+    ).toEqual(['fastapi', 'uvicorn']);
+    expect(
+      pyprojectDependencyNames(
+        '[project]\nname = "svc"\ndependencies = [\n  "Flask>=3",\n  \'gunicorn\',\n]\n',
+      ),
     ).toEqual(['flask', 'gunicorn']);
   });
 });

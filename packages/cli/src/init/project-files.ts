@@ -52,8 +52,7 @@ function pythonCommand(facts: ProjectFacts): { cmd: string; note?: string } {
         ? {}
         : { note: '# FastAPI needs an ASGI server: add uvicorn to your dependencies.' }),
     };
-  if (dependencies.has('gunicorn'))
-    return { cmd: shell(`gunicorn --bind 0.0.0.0:\${PORT} ${module}:app`) };
+  if (dependencies.has('gunicorn')) return { cmd: shell(`gunicorn --bind 0.0.0.0:\${PORT} ${module}:app`) };
   if (dependencies.has('flask'))
     return {
       cmd: shell(`flask --app ${module} run --host 0.0.0.0 --port \${PORT}`),
@@ -94,11 +93,7 @@ export function dockerfileFor(facts: ProjectFacts, port: number, baseImage?: str
       'WORKDIR /app',
       'ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1',
       ...(facts.python?.requirements
-        ? [
-            'COPY requirements.txt ./',
-            'RUN pip install --no-cache-dir -r requirements.txt',
-            'COPY . .',
-          ]
+        ? ['COPY requirements.txt ./', 'RUN pip install --no-cache-dir -r requirements.txt', 'COPY . .']
         : facts.python?.pyproject
           ? // The project itself is installed: its sources must be there first.
             ['COPY . .', 'RUN pip install --no-cache-dir .']
