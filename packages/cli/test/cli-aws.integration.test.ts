@@ -125,6 +125,24 @@ describe('berth with app-runner and ecs-express targets (AWS emulator)', () => {
     expect(result.stdout + result.stderr).not.toContain(wrong);
   });
 
+  it("doctor checks a spec against the target's own limits (App Runner service names)", async () => {
+    const long = config();
+    long.services.runner.spec.name = `${names.runner}-with-a-name-too-long-for-app-runner`;
+    await writeFile(join(project.path, 'long.json'), JSON.stringify(long));
+    const result = record(await berth(['doctor', '--config', 'long.json', '--service', 'runner']));
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/✗ .*-dev: spec .*App Runner service name/);
+    expect(result.stdout).toContain('hint: name: Shorten `name` or `environment`');
+  });
+
+  it('plan shows what up would create, per target', async () => {
+    const result = record(await berth(['plan']));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain(`${names.runner}-dev  create  (target runner)`);
+    expect(result.stdout).toContain(`${names.express}-dev  create  (target express)`);
+    expect(result.stdout).toContain('+ secrets.API_KEY');
+  });
+
   it('up deploys both, in dependency order; --json lines are events, then one result each', async () => {
     const result = record(await berth(['up', '--json']));
     expect(result.code, result.stdout + result.stderr).toBe(0);

@@ -165,6 +165,26 @@ describe('state: postgres', () => {
     expect(written).not.toContain(env.postgres.connectionString);
   });
 
+  it('doctor reads the store: ok, or the error with its hint, the password never shown', async () => {
+    const name = uniqueName('cli-pg3');
+    const [folder] = await checkouts(
+      { kind: 'postgres', options: { connectionString: { fromEnv: 'DATABASE_URL' }, schema } },
+      name,
+      await freePort(),
+    );
+    const ok = await runBerth(['doctor'], { cwd: folder, env: { DATABASE_URL: env.postgres.connectionString } });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('✓ state store (postgres): read');
+    const wrongPassword = `wrong-${randomBytes(8).toString('hex')}`;
+    const url = new URL(env.postgres.connectionString);
+    url.password = wrongPassword;
+    const failed = await runBerth(['doctor'], { cwd: folder, env: { DATABASE_URL: url.href } });
+    expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+    expect(failed.stdout).toMatch(/✗ state store \(postgres\): read {2}.+/);
+    expect(failed.stdout).toMatch(/ {4}hint: .+/);
+    expect(failed.stdout + failed.stderr).not.toContain(wrongPassword);
+  });
+
   it('the history lands in the database while the service lives', async () => {
     const name = uniqueName('cli-pg2');
     const port = await freePort();
