@@ -138,7 +138,11 @@ export async function openSession(
     log?.write({ forced: true, message: 'forced exit (second interrupt) before a safe point' });
     return forcedExitLines(
       services.map((service) => service.service),
-      log?.path,
+      {
+        ...(log ? { logPath: log.path } : {}),
+        // Read-only commands (plan, status, history, doctor) print their own objects.
+        readOnly: extra.eventsToLogOnly === true,
+      },
     );
   };
   environment.forcedExit?.add(onForcedExit);

@@ -172,7 +172,10 @@ describe('state: postgres', () => {
       name,
       await freePort(),
     );
-    const ok = await runBerth(['doctor'], { cwd: folder, env: { DATABASE_URL: env.postgres.connectionString } });
+    const ok = await runBerth(['doctor'], {
+      cwd: folder,
+      env: { DATABASE_URL: env.postgres.connectionString },
+    });
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain('✓ state store (postgres): read');
     const wrongPassword = `wrong-${randomBytes(8).toString('hex')}`;

@@ -1,5 +1,13 @@
 /** What a forced exit (a second Ctrl-C) tells the user: what may be left, and how to converge. Pure. */
-export function forcedExitLines(services: string[], logPath?: string): string[] {
+export function forcedExitLines(
+  services: string[],
+  options: { logPath?: string; readOnly?: boolean } = {},
+): string[] {
+  const { logPath } = options;
+  if (options.readOnly)
+    return [
+      `berth: forced exit; nothing was changing (a read-only command)${logPath ? `; log: ${logPath}` : ''}`,
+    ];
   const which = services.length > 0 ? services.join(', ') : 'the selected services';
   return [
     `berth: forced exit before a safe point: ${which} may be mid-change.`,
