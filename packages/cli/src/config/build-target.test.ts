@@ -102,6 +102,37 @@ describe('AWS targets', () => {
   });
 });
 
+describe('cloud-run targets', () => {
+  it('take an OAuth access token by reference; a literal one is refused', async () => {
+    const config = validateConfig(file, {
+      targets: {
+        gcp: {
+          kind: 'cloud-run',
+          options: { project: 'my-project', region: 'europe-west1', accessToken: { fromEnv: 'GCP_TOKEN' } },
+        },
+      },
+      services: { api: { ...service, target: 'gcp' } },
+    });
+    const redactor = new Redactor();
+    const provider = await buildProvider(
+      config,
+      'gcp',
+      contextWith({ GCP_TOKEN: 'ya29.token-value' }, redactor),
+    );
+    expect(provider.name).toBe('gcp-cloud-run');
+    expect(redactor.text('Bearer ya29.token-value')).toBe('Bearer [redacted]');
+    await provider.close?.();
+    expect(() =>
+      validateConfig(file, {
+        targets: {
+          gcp: { kind: 'cloud-run', options: { project: 'p', region: 'r', accessToken: 'ya29.x' } },
+        },
+        services: { api: service },
+      }),
+    ).toThrow(/targets\.gcp\.options\.accessToken: is a credential written in the config file/);
+  });
+});
+
 describe('team state stores', () => {
   it('s3 credentials are checked like a target’s', async () => {
     const config = validateConfig(file, {

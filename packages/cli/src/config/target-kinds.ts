@@ -3,7 +3,7 @@
  * is one entry here. Providers are imported when a command needs them, so `berth --help` never
  * loads a cloud SDK.
  */
-import type { Provider } from '@berth/core';
+import { type Provider, ValidationError } from '@berth/core';
 import { awsCredentialsSchema } from './aws-credentials.js';
 
 /** One kind of deploy target. */
@@ -33,6 +33,28 @@ function awsOptions(options: Record<string, unknown>): Record<string, unknown> {
   return { ...options, credentials: awsCredentialsSchema.parse(options.credentials) };
 }
 
+/**
+ * Cloud Run options with `accessToken` (an OAuth 2 access token, by reference) turned into the
+ * provider's `authClient`; without it, Application Default Credentials apply.
+ */
+async function cloudRunOptions(options: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { accessToken, ...rest } = options;
+  if (accessToken === undefined) return rest;
+  if (typeof accessToken !== 'string' || accessToken.length === 0)
+    throw new ValidationError([
+      {
+        path: 'accessToken',
+        message: 'must be an OAuth 2 access token',
+        hint: 'Give { fromEnv: "NAME" } or { fromFile: "path" }, or leave it out to use Application Default Credentials.',
+      },
+    ]);
+  const { OAuth2Client } = await import('google-auth-library');
+  const authClient = new OAuth2Client();
+  // No expiry and no refresh token: the token is used as given (a CI job's short-lived token).
+  authClient.setCredentials({ access_token: accessToken, token_type: 'Bearer' });
+  return { ...rest, authClient };
+}
+
 const awsCredentials =
   '`credentials: { accessKeyId, secretAccessKey, sessionToken? }`, each `{ fromEnv }` / `{ fromFile }`; default: the AWS default chain (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`…, SSO, instance role)';
 
@@ -59,9 +81,11 @@ export const targetKinds = {
     package: '@berth/provider-gcp',
     factory: 'cloudRun(options)',
     description: 'Google Cloud Run, with Secret Manager and Artifact Registry',
-    credentials: 'Application Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS`, workload identity)',
+    credentials:
+      '`accessToken` (an OAuth 2 access token) by reference; default: Application Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS`, workload identity)',
     docs: 'docs/providers/gcp.md',
-    create: async (options) => call((await import('@berth/provider-gcp')).cloudRun, options),
+    create: async (options) =>
+      call((await import('@berth/provider-gcp')).cloudRun, await cloudRunOptions(options)),
   },
   'app-runner': {
     package: '@berth/provider-aws',
