@@ -42,7 +42,8 @@ export async function buildProvider(
   try {
     return await targetKinds[kind].create(value as Record<string, unknown>);
   } catch (error) {
-    const issues = optionIssues(error);
+    // `appRunner(options)` → `appRunner`, the prefix of its issue paths.
+    const issues = optionIssues(error, targetKinds[kind].factory.split('(')[0]);
     if (!issues) throw error;
     const docs = targetKinds[kind].docs;
     throw configError(
@@ -58,18 +59,20 @@ export async function buildProvider(
   }
 }
 
-/** A factory's prefix on its issue paths: `options.`, `cloudRun.`, `appRunner.`… */
-const factoryPrefix = /^(options|localDocker|sshHost|cloudRun|appRunner|ecsExpress)\./;
-
 /**
- * The option issues of a provider factory's rejection (`PROVIDER_OPTIONS_INVALID`, or a
- * `ValidationError` of its options), with paths relative to `options`; `undefined` for other errors.
+ * The option issues of a factory's rejection (`PROVIDER_OPTIONS_INVALID`, or a `ValidationError` of
+ * its options), with paths relative to `options`: a factory prefixes them with `options.` or its own
+ * name (`appRunner.region`). `undefined` for other errors.
  */
-export function optionIssues(error: unknown): ValidationIssue[] | undefined {
+export function optionIssues(error: unknown, factory?: string): ValidationIssue[] | undefined {
   if (!BerthError.isInstance(error)) return undefined;
   if (error.code !== 'PROVIDER_OPTIONS_INVALID' && error.code !== 'SPEC_INVALID') return undefined;
   const found = (error.details?.issues as ValidationIssue[] | undefined) ?? [];
-  return found.map((issue) => ({ ...issue, path: issue.path.replace(factoryPrefix, '') }));
+  const prefixes = ['options.', ...(factory ? [`${factory}.`] : [])];
+  return found.map((issue) => {
+    const prefix = prefixes.find((candidate) => issue.path.startsWith(candidate));
+    return { ...issue, path: prefix ? issue.path.slice(prefix.length) : issue.path };
+  });
 }
 
 /** Build the state store of the config. */
