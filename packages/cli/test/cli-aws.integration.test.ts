@@ -1,6 +1,7 @@
 /**
  * `berth` against the AWS emulator, as a child process: one config with an App Runner target and an
- * ECS Express target (credentials by reference), `doctor` → `up` → `up` (noop) → `status --json` →
+ * ECS Express target (credentials by reference), `doctor` → `plan` → `up` → `up` (noop) → a new
+ * revision and `rollback` → `status --json` →
  * `down`. The emulator runs in this process; the CLI reaches it through the targets' `endpoint`.
  */
 import { randomBytes } from 'node:crypto';
@@ -29,7 +30,7 @@ const stamp = Date.now().toString(36);
 const names = { runner: `cliar${stamp}`, express: `cliex${stamp}` };
 let emulator: AwsEmulator;
 
-function config() {
+function config(greeting = 'hello') {
   const shared = {
     region: emulator.region,
     endpoint: emulator.url,
@@ -47,7 +48,7 @@ function config() {
     name,
     image: { build: { context: fixture } },
     port: 8000,
-    env: { GREETING: 'hello' },
+    env: { GREETING: greeting },
     secrets: { API_KEY: { generate: 'api-key' } },
     health: { intervalMs: 1000, timeoutMs: 30000 },
   });
@@ -170,6 +171,19 @@ describe('berth with app-runner and ecs-express targets (AWS emulator)', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`✓ ${names.runner}-dev\\s+noop`));
     expect(result.stdout).toMatch(new RegExp(`✓ ${names.express}-dev\\s+noop`));
+  });
+
+  it('a new revision of one service, then rollback restores the previous one', async () => {
+    await writeFile(join(project.path, 'berth.config.json'), JSON.stringify(config('bonjour'), null, 2));
+    const up = record(await berth(['up', '--service', 'runner', '--json']));
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const result = jsonLines(up.stdout).at(-1) as Record<string, unknown>;
+    expect(result).toMatchObject({ service: `${names.runner}-dev`, status: 'succeeded' });
+    expect(await (await fetch(`${result.url}/env/GREETING`)).text()).toBe('bonjour');
+    const rollback = record(await berth(['rollback', '--service', 'runner']));
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
+    expect(await (await fetch(`${result.url}/env/GREETING`)).text()).toBe('hello');
+    await writeFile(join(project.path, 'berth.config.json'), JSON.stringify(config(), null, 2));
   });
 
   it('status --json reads each service from its platform', async () => {
