@@ -1,8 +1,7 @@
 /**
  * `berth` against the AWS emulator, as a child process: one config with an App Runner target and an
  * ECS Express target (credentials by reference), `doctor` → `plan` → `up` → `up` (noop) → a new
- * revision and `rollback` → `status --json` →
- * `down`. The emulator runs in this process; the CLI reaches it through the targets' `endpoint`.
+ * revision and `rollback` → `status --json` → `down`. The emulator runs in this process; the CLI reaches it through the targets' `endpoint`.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';

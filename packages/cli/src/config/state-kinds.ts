@@ -22,17 +22,20 @@ export interface StateKind {
  * then from the CLI's own.
  */
 async function importStorePackage(packageName: string, baseDir: string): Promise<Record<string, unknown>> {
+  let entry: string | undefined;
   try {
-    const entry = createRequire(join(baseDir, 'berth.config.js')).resolve(packageName);
-    return (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+    entry = createRequire(join(baseDir, 'berth.config.js')).resolve(packageName);
   } catch {
-    try {
-      return (await import(packageName)) as Record<string, unknown>;
-    } catch {
-      throw new Error(
-        `${packageName} is not installed: run \`npm i ${packageName}\` (or pnpm add) beside the config`,
-      );
-    }
+    // Not beside the config: the CLI's own install may have it.
+  }
+  if (entry) return (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+  try {
+    return (await import(packageName)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      `${packageName} is not installed: run \`npm i ${packageName}\` (or pnpm add) beside the config`,
+    );
   }
 }
 
