@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redactor } from '@berth/core';
@@ -141,6 +141,25 @@ describe('team state stores', () => {
     });
     const text = await rejection(buildStateStore(config, contextWith({ KEY_ID: 'AKIAEXAMPLE0001' })));
     expect(text).toContain('state.options.credentials.secretAccessKey');
+  });
+
+  it('a store package installed beside the config is the one used', async () => {
+    const folder = join(dir, 'node_modules', '@berth', 'state-postgres');
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      join(folder, 'package.json'),
+      JSON.stringify({ name: '@berth/state-postgres', type: 'module', exports: './index.js' }),
+    );
+    await writeFile(
+      join(folder, 'index.js'),
+      'export function postgresStateStore(options) { return { besideTheConfig: true, options }; }\n',
+    );
+    const config = validateConfig(file, {
+      state: { kind: 'postgres', options: { connectionString: { fromEnv: 'DATABASE_URL' } } },
+      services: { api: service },
+    });
+    const store = await buildStateStore(config, contextWith({ DATABASE_URL: 'postgres://db/berth' }));
+    expect(store).toEqual({ besideTheConfig: true, options: { connectionString: 'postgres://db/berth' } });
   });
 
   it('a postgres store without a connection string names state.options', async () => {
