@@ -215,6 +215,22 @@ describe('berth down', () => {
 });
 
 describe('berth clean', () => {
+  it('says state and history stay in a team store', async () => {
+    await writeFile(
+      join(dir, 'berth.config.json'),
+      JSON.stringify({
+        ...twoServices,
+        state: { kind: 'postgres', options: { connectionString: { fromEnv: 'DATABASE_URL' } } },
+      }),
+    );
+    await import('node:fs/promises').then((fs) =>
+      fs.mkdir(join(dir, '.deployment', 'logs'), { recursive: true }),
+    );
+    const declined = await berth(['clean'], { confirm: async () => false });
+    expect(declined.code).toBe(0);
+    expect(declined.stdout).toContain('State and history stay in the postgres store.');
+  });
+
   it('asks first, refuses without a terminal unless --yes, and removes .deployment/', async () => {
     await writeFile(join(dir, 'berth.config.json'), JSON.stringify(twoServices));
     await berth(['plan', '--service', 'zzz']);
