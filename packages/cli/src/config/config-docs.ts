@@ -142,10 +142,10 @@ export function configReferenceMarkdown(): string {
 export function kindsMarkdown(): string {
   const targets = Object.entries(targetKinds).map(
     ([name, kind]) =>
-      `| \`${name}\` | \`${kind.package}\` | \`${kind.factory}\` | ${kind.description} | [${kind.docs.split('/').pop()}](${kind.docs.replace(/^docs\//, '')}) |`,
+      `| \`${name}\` | \`${kind.package}\` | \`${kind.factory}\` | ${kind.description} | ${kind.credentials} | [${kind.docs.split('/').pop()}](${kind.docs.replace(/^docs\//, '')}) |`,
   );
   const planned = Object.entries(plannedTargetKinds).map(
-    ([name, what]) => `| \`${name}\` | planned | | ${what} | |`,
+    ([name, what]) => `| \`${name}\` | planned | | ${what} | | |`,
   );
   const states = Object.entries(stateKinds).map(
     ([name, kind]) => `| \`${name}\` | \`${kind.package}\` | ${kind.description} |`,
@@ -153,8 +153,8 @@ export function kindsMarkdown(): string {
   return [
     '### Target kinds',
     '',
-    '| `kind` | Package | Factory | Deploys to | Docs |',
-    '| --- | --- | --- | --- | --- |',
+    '| `kind` | Package | Factory | Deploys to | Credentials | Docs |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...targets,
     ...planned,
     '',

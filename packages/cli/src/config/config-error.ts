@@ -15,7 +15,9 @@ export function configError(file: string, issues: ValidationIssue[]): BerthError
       ? `${file}: ${issue.message}`
       : `${file}: ${issue.path}: ${issue.message}`,
   );
-  return new BerthError('SPEC_INVALID', `Invalid config:\n  ${lines.join('\n  ')}`, {
+  // A flag (`--env`) is the command line's fault, not the config file's.
+  const title = file.startsWith('--') ? 'Invalid command line' : 'Invalid config';
+  return new BerthError('SPEC_INVALID', `${title}:\n  ${lines.join('\n  ')}`, {
     hint: issues
       .map((issue) => (issue.path && issue.path !== file ? `${issue.path}: ${issue.hint}` : issue.hint))
       .join('\n'),
