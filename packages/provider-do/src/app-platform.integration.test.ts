@@ -1,0 +1,201 @@
+import { fileURLToPath } from 'node:url';
+import { createDeployer, memoryStateStore, type BerthEvent } from '@berth/core';
+import { dockerImageBuilder } from '@berth/core/docker';
+import { describeProviderConformance } from '@berth/core/testing';
+import type { DoEmulator } from '@berth/emulator-do';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppPlatformOptions } from './app-platform-options.js';
+import { appPlatform } from './app-platform-provider.js';
+import { doTestEnvironment, emulatorOptions, startTestEmulator } from './test-support/do-test-kit.js';
+
+// appPlatform() through dots-wrapper against the DigitalOcean emulator, whose deployments run as
+// real containers pulled from the local registry. Fails (never skips) without the test environment.
+const environment = doTestEnvironment();
+const { registry } = environment;
+const fixture = fileURLToPath(new URL('../../../test-support/fixtures/health-service', import.meta.url));
+type TestEmulator = DoEmulator & { registryName: string };
+
+const providerFor = (emulator: TestEmulator, extra: Partial<AppPlatformOptions> = {}) =>
+  appPlatform({ ...emulatorOptions(emulator, registry.host), ...extra } as AppPlatformOptions);
+
+const conformanceEmulators: TestEmulator[] = [];
+afterAll(async () => {
+  for (const emulator of conformanceEmulators) await emulator.close();
+}, 120_000);
+async function conformanceEmulator(): Promise<TestEmulator> {
+  conformanceEmulators[0] ??= await startTestEmulator(registry);
+  return conformanceEmulators[0];
+}
+
+describeProviderConformance({
+  name: 'do-app-platform (emulator, Docker deployments)',
+  provider: async () => providerFor(await conformanceEmulator()),
+  optionChange: {
+    provider: async () => providerFor(await conformanceEmulator(), { region: 'ams' }),
+    path: 'provider.region',
+  },
+  imageBuilder: () => dockerImageBuilder({ git: false }),
+  spec: () => ({ name: 'unused', image: { build: { context: fixture } }, port: 8000 }),
+  // App Platform health-checks each deployment before it serves, and keeps the previous one otherwise.
+  platformHealthChecks: true,
+  timeoutMs: 180_000,
+});
+
+describe('do-app-platform against the emulator', () => {
+  let emulator: TestEmulator;
+  let provider: ReturnType<typeof appPlatform>;
+  const state = memoryStateStore();
+  const events: BerthEvent[] = [];
+  const name = `do${Date.now().toString(36)}`;
+  const service = `${name}-dev`;
+  const literal = `literal-${Date.now().toString(36)}-value`;
+  const deployer = () =>
+    createDeployer({
+      provider,
+      state,
+      imageBuilder: dockerImageBuilder({ git: false }),
+      onEvent: (event) => events.push(event),
+    });
+  const spec = (env: Record<string, string> = {}) => ({
+    name,
+    image: { build: { context: fixture } },
+    port: 8000,
+    env: { GREETING: 'hello', ...env },
+    secrets: {
+      SUPERVAIZER_API_KEY: { generate: 'api-key' as const },
+      LITERAL_SECRET: { value: literal },
+    },
+    publicUrlEnv: 'PUBLIC_URL',
+    health: { intervalMs: 1_000, timeoutMs: 20_000 },
+  });
+  const target = { service, name, environment: 'dev' };
+  const text = async (url: string) => (await fetch(url)).text();
+  const writes = (from: number) =>
+    emulator.calls
+      .slice(from)
+      .filter((call) => !call.operation.startsWith('GET '))
+      .map((call) => call.operation);
+  const context = () => ({
+    signal: new AbortController().signal,
+    clock: { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) },
+    progress: () => undefined,
+    log: () => undefined,
+  });
+
+  beforeAll(async () => {
+    // Early phases held a little, so that following them is observable.
+    emulator = await startTestEmulator(registry, { phaseLatencyMs: 300 });
+    provider = providerFor(emulator);
+  }, 60_000);
+  afterAll(async () => {
+    await provider?.close?.();
+    await emulator?.close();
+  }, 120_000);
+
+  let url: string | undefined;
+  let firstRevision: string | undefined;
+
+  it('first deploy creates the app, follows its phases and sets the public URL with a second update', async () => {
+    const result = await deployer().up(spec());
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    url = result.url;
+    firstRevision = result.revision;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await text(`${url}/env/PUBLIC_URL`)).toBe(url);
+    expect(await text(`${url}/env/GREETING`)).toBe('hello');
+    expect(await text(`${url}/env/LITERAL_SECRET`)).toBe(literal);
+    const creates = emulator.calls.filter((call) => call.operation === 'POST /v2/apps');
+    expect(creates).toHaveLength(1);
+    const progress = events.flatMap((event) =>
+      event.type === 'progress' && event.step === 'deployment' ? [event] : [],
+    );
+    const phases = progress.map((event) => event.message?.split(':')[0]);
+    expect(phases).toEqual(expect.arrayContaining(['BUILDING', 'PENDING_DEPLOY', 'ACTIVE']));
+    expect(progress.at(-1)).toMatchObject({ unit: 'steps', current: 6, total: 6 });
+    // Deployed by digest from DOCR, and secrets held encrypted by App Platform.
+    const observed = await provider.observe(context(), target);
+    expect(observed?.image?.digest).toMatch(/^sha256:/);
+    expect(observed?.secrets.LITERAL_SECRET?.fingerprint).toMatch(/^hmac-sha256:/);
+  });
+
+  it('the same spec again is noop: no write call, no permanent diff from the encrypted secrets', async () => {
+    const from = emulator.calls.length;
+    const plan = await deployer().plan(spec());
+    expect(plan.action).toBe('noop');
+    const result = await deployer().up(spec());
+    expect(result.status).toBe('noop');
+    expect(writes(from)).toEqual([]);
+  });
+
+  it('an env change deploys a new revision with the new value and keeps the secrets', async () => {
+    const result = await deployer().up(spec({ GREETING: 'bonjour' }));
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(result.revision).not.toBe(firstRevision);
+    expect(await text(`${url}/env/GREETING`)).toBe('bonjour');
+    expect(await text(`${url}/env/LITERAL_SECRET`)).toBe(literal);
+  });
+
+  it('a deployment failing App Platform health checks leaves the old one serving; Berth reports rolled-back', async () => {
+    const before = await provider.observe(context(), target);
+    const from = emulator.calls.length;
+    const result = await deployer().up(spec({ GREETING: 'bonjour', BERTH_TEST_FAIL_HEALTH: '1' }));
+    expect(result.status).toBe('rolled-back');
+    expect(result.error?.code).toBe('HEALTH_CHECK_FAILED');
+    expect(result.revision).toBe(before?.revision);
+    expect((await fetch(`${url}/.well-known/health`)).status).toBe(200);
+    expect(await text(`${url}/env/GREETING`)).toBe('bonjour');
+    // The platform kept the old deployment: Berth did not roll back again.
+    expect(writes(from).filter((operation) => operation.includes('rollback'))).toEqual([]);
+  });
+
+  it('rollback to the first revision uses the rollback API: validate, pinned rollback, verify, commit', async () => {
+    const from = emulator.calls.length;
+    const result = await deployer().rollback(spec(), { to: firstRevision });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(result.revision).toBe(firstRevision);
+    expect(await text(`${url}/env/GREETING`)).toBe('hello');
+    const operations = writes(from);
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        'POST /v2/apps/{app_id}/rollback/validate',
+        'POST /v2/apps/{app_id}/rollback',
+        'POST /v2/apps/{app_id}/rollback/commit',
+      ]),
+    );
+    expect(operations).not.toContain('PUT /v2/apps/{id}');
+    const observed = await provider.observe(context(), target);
+    expect(observed?.revision).toBe(firstRevision);
+  });
+
+  it('a throttled call (429 with retry-after) is retried and the run succeeds', async () => {
+    emulator.faults.throttle('PUT /v2/apps/{id}', 1, 1);
+    const result = await deployer().up(spec({ GREETING: 'hola' }));
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    const statuses = emulator.calls.filter((call) => call.operation === 'PUT /v2/apps/{id}').map((call) => call.status);
+    expect(statuses).toContain(429);
+    expect(await text(`${url}/env/GREETING`)).toBe('hola');
+  });
+
+  it('no secret value appears in events, results, errors, state or history', async () => {
+    const generated = await provider.secrets?.read?.(context(), target, 'SUPERVAIZER_API_KEY');
+    expect(generated).toBeTruthy();
+    const history = await deployer().history(spec());
+    const recorded = JSON.stringify({ events, history, state: await state.read(service) });
+    expect(recorded).not.toContain(literal);
+    expect(recorded).not.toContain(generated);
+    expect(recorded).not.toContain(emulator.token);
+  });
+
+  it('down deletes the app and nothing else', async () => {
+    const appsBefore = emulator.calls.length;
+    const result = await deployer().down(spec());
+    expect(result.status).toBe('destroyed');
+    expect(await provider.observe(context(), target)).toBeUndefined();
+    const deletes = writes(appsBefore).filter((operation) => operation.startsWith('DELETE'));
+    expect(deletes).toEqual(['DELETE /v2/apps/{id}']);
+  });
+});
