@@ -36,7 +36,8 @@ export function emulatorOptions(
     region: 'fra',
     registry: { name: emulator.registryName, host: registryHost },
     secretsKey: testSecretsKey,
-    pollIntervalMs: 100,
-    retry: { attempts: 4, baseDelayMs: 50, maxDelayMs: 5_000 },
+    // Polls stay well under DigitalOcean's 250 requests a minute, which the emulator enforces.
+    pollIntervalMs: 400,
+    retry: { attempts: 5, baseDelayMs: 50, maxDelayMs: 60_000 },
   };
 }
