@@ -2,7 +2,18 @@ import { z } from 'zod';
 import type { DoApi } from './do-api.js';
 
 /** `app_spec.region`'s enum in DigitalOcean's OpenAPI specification. */
-export const appPlatformRegions = ['atl', 'nyc', 'sfo', 'tor', 'ams', 'fra', 'lon', 'blr', 'sgp', 'syd'] as const;
+export const appPlatformRegions = [
+  'atl',
+  'nyc',
+  'sfo',
+  'tor',
+  'ams',
+  'fra',
+  'lon',
+  'blr',
+  'sgp',
+  'syd',
+] as const;
 
 const registryName = /^[a-z0-9-]{1,63}$/;
 

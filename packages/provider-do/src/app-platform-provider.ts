@@ -11,8 +11,11 @@ import {
   type ServiceTarget,
   ValidationError,
 } from '@berth/core';
-import isEqual from './is-equal.js';
-import { type AppPlatformOptions, appPlatformOptionsSchema, type ResolvedAppPlatformOptions } from './app-platform-options.js';
+import {
+  type AppPlatformOptions,
+  appPlatformOptionsSchema,
+  type ResolvedAppPlatformOptions,
+} from './app-platform-options.js';
 import { buildAppSpec, imageSourceOf } from './build-app-spec.js';
 import { createDoApi, type DoApi } from './do-api.js';
 import type { App, AppDeployment } from './do-raw-api.js';
@@ -20,6 +23,7 @@ import { doLedgerStore, doSecretStore } from './do-target-store.js';
 import { docrHost, docrRegistry } from './docr-registry.js';
 import { followDeployment, stepsOf } from './follow-deployment.js';
 import { instanceSizeFor } from './instance-sizes.js';
+import { isEqual } from './is-equal.js';
 import { mapDoError, statusOf } from './map-do-error.js';
 import { readApp, revisionInfoOf, revisionOfSpec } from './read-app.js';
 import { registryDocuments } from './registry-documents.js';
@@ -56,16 +60,18 @@ export function appPlatform(input: AppPlatformOptions) {
   const sdk = () => {
     api ??= options.api
       ? Promise.resolve(options.api)
-      : createDoApi({ token: options.token, endpoint: options.endpoint, requestTimeoutMs: options.requestTimeoutMs });
+      : createDoApi({
+          token: options.token,
+          endpoint: options.endpoint,
+          requestTimeoutMs: options.requestTimeoutMs,
+        });
     return api;
   };
   const call = async <T>(context: ProviderContext, action: string, operation: (api: DoApi) => Promise<T>) => {
     context.redact?.(options.token);
     const client = await sdk();
-    return withRetry(
-      action,
-      { ...options.retry, clock: context.clock, signal: context.signal },
-      () => operation(client),
+    return withRetry(action, { ...options.retry, clock: context.clock, signal: context.signal }, () =>
+      operation(client),
     );
   };
   const docr = docrRegistry(options, call);
@@ -123,8 +129,10 @@ export function appPlatform(input: AppPlatformOptions) {
   }
 
   const getDeployment = (context: ProviderContext, appId: string, deploymentId: string) => async () => {
-    const { data } = await call(context, `get deployment ${deploymentId} (GET /v2/apps/{app_id}/deployments/{id})`, (client) =>
-      client.client.app.getAppDeployment({ app_id: appId, deployment_id: deploymentId }),
+    const { data } = await call(
+      context,
+      `get deployment ${deploymentId} (GET /v2/apps/{app_id}/deployments/{id})`,
+      (client) => client.client.app.getAppDeployment({ app_id: appId, deployment_id: deploymentId }),
     );
     return (data as unknown as { deployment: AppDeployment }).deployment;
   };
@@ -151,13 +159,22 @@ export function appPlatform(input: AppPlatformOptions) {
   /** Unpin an app a rollback left pinned (its run ended before commit or revert): keep what serves. */
   async function unpin(context: ProviderContext, app: App): Promise<void> {
     if (!app.pinned_deployment) return;
-    context.log('warn', `${app.spec.name} was pinned by an unfinished rollback; committing it before the update`, {
-      deploymentId: app.pinned_deployment.id,
-    });
-    await call(context, 'commit rollback (POST /v2/apps/{id}/rollback/commit)', (client) => client.raw.commitRollback(app.id));
+    context.log(
+      'warn',
+      `${app.spec.name} was pinned by an unfinished rollback; committing it before the update`,
+      {
+        deploymentId: app.pinned_deployment.id,
+      },
+    );
+    await call(context, 'commit rollback (POST /v2/apps/{id}/rollback/commit)', (client) =>
+      client.raw.commitRollback(app.id),
+    );
   }
 
-  async function createApp(context: ProviderContext, spec: ReturnType<typeof buildAppSpec>): Promise<App | undefined> {
+  async function createApp(
+    context: ProviderContext,
+    spec: ReturnType<typeof buildAppSpec>,
+  ): Promise<App | undefined> {
     try {
       const { data } = await call(context, `create app ${spec.name} (POST /v2/apps)`, (client) =>
         // dots-wrapper's spec type lags the OpenAPI spec (IImageSource requires `tag`).
@@ -172,7 +189,10 @@ export function appPlatform(input: AppPlatformOptions) {
   }
 
   async function apply(context: ProviderContext, desired: DesiredService): Promise<ApplyOutcome> {
-    const image = imageSourceOf(desired.image, { hosts: [docr.host, docrHost], registry: options.registry.name });
+    const image = imageSourceOf(desired.image, {
+      hosts: [docr.host, docrHost],
+      registry: options.registry.name,
+    });
     let app = await find(context, desired);
     const build = (live: App | undefined) =>
       buildAppSpec({
@@ -192,11 +212,21 @@ export function appPlatform(input: AppPlatformOptions) {
       } else {
         app = await find(context, desired);
         if (!app)
-          throw new ProviderError('PROVIDER_CONFLICT', `An app named ${desired.service} exists but cannot be found`, {
-            retryable: true,
-            hint: 'Run again; if it persists, the name belongs to an app this token cannot list.',
-          });
-        context.log('info', `adopting the app ${desired.service} (${app.id}) that an earlier attempt created`);
+          throw new ProviderError(
+            'PROVIDER_CONFLICT',
+            `An app named ${desired.service} exists but cannot be found`,
+            {
+              retryable: true,
+              hint: 'Run again; if it persists, the name belongs to an app this token cannot list.',
+            },
+          );
+        context.log(
+          'info',
+          `adopting the app ${desired.service} (${app.id}) that an earlier attempt created`,
+        );
+        // The lost create already deployed this very spec: follow that deployment, make no second one.
+        if (isEqual(build(app), app.spec))
+          deployment = app.in_progress_deployment ?? app.pending_deployment ?? app.active_deployment;
       }
       appIds.set(desired.service, app.id);
     }
@@ -209,8 +239,10 @@ export function appPlatform(input: AppPlatformOptions) {
       context.progress({ step: 'deployment', message: 'updating the app' });
       const appId = app.id;
       const updated = unchanged
-        ? await call(context, `update app ${desired.service} (PUT /v2/apps/{id}, update_all_source_versions)`, (client) =>
-            client.raw.updateApp(appId, spec, true),
+        ? await call(
+            context,
+            `update app ${desired.service} (PUT /v2/apps/{id}, update_all_source_versions)`,
+            (client) => client.raw.updateApp(appId, spec, true),
           )
         : (
             await call(context, `update app ${desired.service} (PUT /v2/apps/{id})`, (client) =>
@@ -220,8 +252,10 @@ export function appPlatform(input: AppPlatformOptions) {
       app = (updated as unknown as { app: App }).app;
       deployment = app.pending_deployment ?? app.in_progress_deployment;
       if (!deployment) {
-        const { data } = await call(context, `deploy app ${desired.service} (POST /v2/apps/{id}/deployments)`, (client) =>
-          client.client.app.createAppDeployment({ app_id: appId }),
+        const { data } = await call(
+          context,
+          `deploy app ${desired.service} (POST /v2/apps/{id}/deployments)`,
+          (client) => client.client.app.createAppDeployment({ app_id: appId }),
         );
         deployment = (data as unknown as { deployment: AppDeployment }).deployment;
       }
@@ -239,7 +273,11 @@ export function appPlatform(input: AppPlatformOptions) {
   }
 
   /** Follow the apply's deployment; report App Platform keeping the previous deployment truthfully. */
-  async function waitReady(context: ProviderContext, target: ServiceTarget, outcome: ApplyOutcome): Promise<ApplyOutcome> {
+  async function waitReady(
+    context: ProviderContext,
+    target: ServiceTarget,
+    outcome: ApplyOutcome,
+  ): Promise<ApplyOutcome> {
     const appId = String(outcome.data?.appId ?? '');
     const deploymentId = String(outcome.data?.deploymentId ?? '');
     if (!appId || !deploymentId) return outcome;
@@ -249,15 +287,24 @@ export function appPlatform(input: AppPlatformOptions) {
     if (phase === 'ACTIVE') return { ...outcome, ...(app?.live_url ? { url: app.live_url } : {}) };
     const details = { appId, deploymentId, phase };
     if (phase !== 'ERROR' && phase !== 'CANCELED' && phase !== 'SUPERSEDED')
-      throw new ProviderError('DEPLOY_TIMEOUT', `Deployment ${deploymentId} of ${target.service} is still ${phase}`, {
-        hint: 'Raise `deploymentTimeoutMs`, or wait for it and run again.',
-        details,
-      });
+      throw new ProviderError(
+        'DEPLOY_TIMEOUT',
+        `Deployment ${deploymentId} of ${target.service} is still ${phase}`,
+        {
+          hint: 'Raise `deploymentTimeoutMs`, or wait for it and run again.',
+          details,
+        },
+      );
     const failure = stepsOf(deployment).failure;
     const serving = app?.active_deployment;
     const servingRevision = revisionOfSpec(serving?.spec);
-    const why = failure ? ` at ${failure.step}${failure.code ? ` (${failure.code}${failure.message ? `: ${failure.message}` : ''})` : ''}` : '';
-    const code = phase === 'ERROR' && failure?.code !== 'DeployImagePullFailed' ? 'HEALTH_CHECK_FAILED' : 'DEPLOY_FAILED';
+    const why = failure
+      ? ` at ${failure.step}${failure.code ? ` (${failure.code}${failure.message ? `: ${failure.message}` : ''})` : ''}`
+      : '';
+    const code =
+      phase === 'ERROR' && failure?.code !== 'DeployImagePullFailed'
+        ? 'HEALTH_CHECK_FAILED'
+        : 'DEPLOY_FAILED';
     const hint =
       failure?.code === 'DeployImagePullFailed'
         ? 'App Platform could not pull the image: check that it is in the registry and that the app may read it.'
@@ -281,7 +328,11 @@ export function appPlatform(input: AppPlatformOptions) {
   }
 
   /** The deployment that ran `revision` successfully (the recorded one first), newest first. */
-  async function deploymentOf(context: ProviderContext, app: App, record: RevisionRecord): Promise<AppDeployment | undefined> {
+  async function deploymentOf(
+    context: ProviderContext,
+    app: App,
+    record: RevisionRecord,
+  ): Promise<AppDeployment | undefined> {
     const recorded = typeof record.data?.deploymentId === 'string' ? record.data.deploymentId : undefined;
     const { data } = await call(context, 'list deployments (GET /v2/apps/{id}/deployments)', (client) =>
       client.client.app.listAppDeployments({ app_id: app.id, page: 1, per_page: 20 }),
@@ -295,7 +346,11 @@ export function appPlatform(input: AppPlatformOptions) {
   }
 
   /** Serve an earlier revision with App Platform's rollback API: validate, then a pinned rollback, followed to the end. */
-  async function restoreRevision(context: ProviderContext, target: ServiceTarget, record: RevisionRecord): Promise<ApplyOutcome> {
+  async function restoreRevision(
+    context: ProviderContext,
+    target: ServiceTarget,
+    record: RevisionRecord,
+  ): Promise<ApplyOutcome> {
     const app = await find(context, target);
     if (!app)
       throw new ProviderError('REVISION_NOT_FOUND', `${target.service} has no app to roll back`, {
@@ -319,12 +374,18 @@ export function appPlatform(input: AppPlatformOptions) {
     }
     const source = await deploymentOf(context, app, record);
     if (!source)
-      throw new ProviderError('REVISION_NOT_FOUND', `App Platform has no successful deployment of revision ${record.revision} of ${target.service}`, {
-        hint: 'App Platform rolls back to its last 10 deployments only: deploy that version again with `up`.',
-      });
+      throw new ProviderError(
+        'REVISION_NOT_FOUND',
+        `App Platform has no successful deployment of revision ${record.revision} of ${target.service}`,
+        {
+          hint: 'App Platform rolls back to its last 10 deployments only: deploy that version again with `up`.',
+        },
+      );
     await unpin(context, app);
-    const validation = await call(context, 'validate rollback (POST /v2/apps/{id}/rollback/validate)', (client) =>
-      client.raw.validateRollback(app.id, source.id),
+    const validation = await call(
+      context,
+      'validate rollback (POST /v2/apps/{id}/rollback/validate)',
+      (client) => client.raw.validateRollback(app.id, source.id),
     );
     for (const warning of validation.warnings ?? [])
       context.log('warn', `rollback of ${target.service}: ${warning.code}: ${warning.message ?? ''}`);
@@ -345,13 +406,20 @@ export function appPlatform(input: AppPlatformOptions) {
     );
     const finished = await follow(context, app.id, deployment.id);
     if (finished.phase !== 'ACTIVE') {
-      await finishRestore(context, target, { revision: record.revision, data: { appId: app.id, pinned: true } }, 'revert').catch(
-        () => undefined,
+      await finishRestore(
+        context,
+        target,
+        { revision: record.revision, data: { appId: app.id, pinned: true } },
+        'revert',
+      ).catch(() => undefined);
+      throw new ProviderError(
+        'ROLLBACK_FAILED',
+        `The rollback deployment ${deployment.id} of ${target.service} ended ${finished.phase}`,
+        {
+          hint: "Read the deployment's logs; the rollback was reverted.",
+          details: { appId: app.id, deploymentId: deployment.id, phase: finished.phase ?? 'UNKNOWN' },
+        },
       );
-      throw new ProviderError('ROLLBACK_FAILED', `The rollback deployment ${deployment.id} of ${target.service} ended ${finished.phase}`, {
-        hint: "Read the deployment's logs; the rollback was reverted.",
-        details: { appId: app.id, deploymentId: deployment.id, phase: finished.phase ?? 'UNKNOWN' },
-      });
     }
     const after = await getApp(context, app.id);
     return {
@@ -371,20 +439,32 @@ export function appPlatform(input: AppPlatformOptions) {
     const appId = typeof restored.data?.appId === 'string' ? restored.data.appId : undefined;
     if (!appId || restored.data?.pinned !== true) return;
     if (verdict === 'commit') {
-      await call(context, 'commit rollback (POST /v2/apps/{id}/rollback/commit)', (client) => client.raw.commitRollback(appId));
+      await call(context, 'commit rollback (POST /v2/apps/{id}/rollback/commit)', (client) =>
+        client.raw.commitRollback(appId),
+      );
       return;
     }
-    const { deployment } = await call(context, 'revert rollback (POST /v2/apps/{id}/rollback/revert)', (client) =>
-      client.raw.revertRollback(appId),
+    const { deployment } = await call(
+      context,
+      'revert rollback (POST /v2/apps/{id}/rollback/revert)',
+      (client) => client.raw.revertRollback(appId),
     );
     await follow(context, appId, deployment.id);
   }
 
-  async function preflight(context: ProviderContext, _target: ServiceTarget, spec?: ServiceSpec): Promise<PreflightCheck[]> {
+  async function preflight(
+    context: ProviderContext,
+    _target: ServiceTarget,
+    spec?: ServiceSpec,
+  ): Promise<PreflightCheck[]> {
     let token: PreflightCheck;
     try {
-      const { data } = await call(context, 'read the account (GET /v2/account)', (client) => client.client.account.getAccount());
-      const account = (data as unknown as { account?: { email?: string; status?: string; status_message?: string } }).account;
+      const { data } = await call(context, 'read the account (GET /v2/account)', (client) =>
+        client.client.account.getAccount(),
+      );
+      const account = (
+        data as unknown as { account?: { email?: string; status?: string; status_message?: string } }
+      ).account;
       token =
         account?.status && account.status !== 'active'
           ? {
@@ -399,7 +479,11 @@ export function appPlatform(input: AppPlatformOptions) {
       token = { name: 'token', ok: false, message: mapped.message, hint: mapped.hint };
     }
     if (!token.ok) return [token];
-    const checks: PreflightCheck[] = [token, await docr.check(context), { name: 'region', ok: true, message: options.region }];
+    const checks: PreflightCheck[] = [
+      token,
+      await docr.check(context),
+      { name: 'region', ok: true, message: options.region },
+    ];
     const generated = Object.entries(spec?.secrets ?? {}).filter(([, source]) => 'generate' in source);
     if (generated.length > 0 && !options.secretsKey)
       checks.push({
@@ -467,7 +551,10 @@ export function appPlatform(input: AppPlatformOptions) {
         removed.push(`app:${target.service}`);
       }
       if (destroyOptions.deleteImages)
-        context.log('warn', `images in ${docr.host}/${repository(target)} are kept: delete them in the registry (and run its garbage collection)`);
+        context.log(
+          'warn',
+          `images in ${docr.host}/${repository(target)} are kept: delete them in the registry (and run its garbage collection)`,
+        );
       return { removed };
     },
   });

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { createDeployer, memoryStateStore, type BerthEvent } from '@berth/core';
+import { type BerthEvent, createDeployer, memoryStateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/core/docker';
-import { describeProviderConformance } from '@berth/core/testing';
+import { createTestContext, describeProviderConformance } from '@berth/core/testing';
 import type { DoEmulator } from '@berth/emulator-do';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppPlatformOptions } from './app-platform-options.js';
 import { appPlatform } from './app-platform-provider.js';
+import { createDoApi, type DoApi } from './do-api.js';
 import { doTestEnvironment, emulatorOptions, startTestEmulator } from './test-support/do-test-kit.js';
 
 // appPlatform() through dots-wrapper against the DigitalOcean emulator, whose deployments run as
@@ -75,12 +76,7 @@ describe('do-app-platform against the emulator', () => {
       .slice(from)
       .filter((call) => !call.operation.startsWith('GET '))
       .map((call) => call.operation);
-  const context = () => ({
-    signal: new AbortController().signal,
-    clock: { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) },
-    progress: () => undefined,
-    log: () => undefined,
-  });
+  const context = () => createTestContext();
 
   beforeAll(async () => {
     // Early phases held a little, so that following them is observable.
@@ -88,7 +84,6 @@ describe('do-app-platform against the emulator', () => {
     provider = providerFor(emulator);
   }, 60_000);
   afterAll(async () => {
-    await provider?.close?.();
     await emulator?.close();
   }, 120_000);
 
@@ -175,7 +170,9 @@ describe('do-app-platform against the emulator', () => {
     const result = await deployer().up(spec({ GREETING: 'hola' }));
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('succeeded');
-    const statuses = emulator.calls.filter((call) => call.operation === 'PUT /v2/apps/{id}').map((call) => call.status);
+    const statuses = emulator.calls
+      .filter((call) => call.operation === 'PUT /v2/apps/{id}')
+      .map((call) => call.status);
     expect(statuses).toContain(429);
     expect(await text(`${url}/env/GREETING`)).toBe('hola');
   });
@@ -197,5 +194,60 @@ describe('do-app-platform against the emulator', () => {
     expect(await provider.observe(context(), target)).toBeUndefined();
     const deletes = writes(appsBefore).filter((operation) => operation.startsWith('DELETE'));
     expect(deletes).toEqual(['DELETE /v2/apps/{id}']);
+  });
+});
+
+describe('do-app-platform: a create retried after a lost answer', () => {
+  let emulator: TestEmulator;
+  beforeAll(async () => {
+    emulator = await startTestEmulator(registry);
+  }, 60_000);
+  afterAll(async () => {
+    await emulator?.close();
+  }, 120_000);
+
+  it('adopts the app the first attempt created (409 on the retry) instead of leaving a duplicate', async () => {
+    const real = await createDoApi({
+      token: emulator.token,
+      endpoint: emulator.endpoint,
+      requestTimeoutMs: 30_000,
+    });
+    let lost = 0;
+    // The first create reaches DigitalOcean, and its answer is lost (a client timeout).
+    const api: DoApi = {
+      ...real,
+      client: {
+        ...real.client,
+        app: {
+          ...real.client.app,
+          createApp: async (request) => {
+            const answer = await real.client.app.createApp(request);
+            if (lost++ > 0) return answer;
+            throw Object.assign(new Error('timeout of 30000ms exceeded'), {
+              isAxiosError: true,
+              code: 'ECONNABORTED',
+            });
+          },
+        },
+      },
+    };
+    const provider = providerFor(emulator, { api });
+    const name = `adopt${Date.now().toString(36)}`;
+    const result = await createDeployer({
+      provider,
+      state: memoryStateStore(),
+      imageBuilder: dockerImageBuilder({ git: false }),
+    }).up({ name, image: { build: { context: fixture } }, port: 8000, env: { GREETING: 'adopted' } });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(await (await fetch(`${result.url}/env/GREETING`)).text()).toBe('adopted');
+    const creates = emulator.calls
+      .filter((call) => call.operation === 'POST /v2/apps')
+      .map((call) => call.status);
+    expect(creates).toEqual([200, 409]);
+    // The adopted app's own deployment was followed: no second deployment of the same spec.
+    expect(emulator.calls.filter((call) => call.operation === 'PUT /v2/apps/{id}')).toEqual([]);
+    const { data } = await real.client.app.listApps({ page: 1, per_page: 100 });
+    expect(data.apps.filter((app) => app.spec.name === `${name}-dev`)).toHaveLength(1);
   });
 });

@@ -32,7 +32,9 @@ export function buildHealthCheck(health: DesiredHealth | undefined, healthPath: 
   const intervalMs = health?.intervalMs ?? 10_000;
   const period = clamp(Math.round(intervalMs / 1000), 1, 300);
   return {
-    ...(health?.headers && Object.keys(health.headers).length > 0 ? {} : { http_path: health?.path ?? healthPath }),
+    ...(health?.headers && Object.keys(health.headers).length > 0
+      ? {}
+      : { http_path: health?.path ?? healthPath }),
     initial_delay_seconds: 0,
     period_seconds: period,
     timeout_seconds: clamp(Math.ceil((health?.attemptTimeoutMs ?? 1_000) / 1000), 1, 120),
@@ -50,10 +52,14 @@ function secretEnv(input: AppSpecInput, key: string, fingerprint: string): AppVa
     return { key, value: current.value, scope: 'RUN_TIME', type: 'SECRET' };
   const value = input.secretValue(key, fingerprint);
   if (value === undefined)
-    throw new ProviderError('SECRET_SOURCE_MISSING', `The value of secret ${key} is not available to send to App Platform`, {
-      hint: 'Run `up` again: the value is sent when its fingerprint changes, in the same run that read it.',
-      details: { key },
-    });
+    throw new ProviderError(
+      'SECRET_SOURCE_MISSING',
+      `The value of secret ${key} is not available to send to App Platform`,
+      {
+        hint: 'Run `up` again: the value is sent when its fingerprint changes, in the same run that read it.',
+        details: { key },
+      },
+    );
   return { key, value, scope: 'RUN_TIME', type: 'SECRET' };
 }
 
@@ -69,7 +75,8 @@ export function fingerprintsOf(spec: AppSpec): Record<string, string> {
   }
 }
 
-const sorted = <T>(record: Record<string, T>) => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+const sorted = <T>(record: Record<string, T>) =>
+  Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
 
 /**
  * The app spec for `desired`: one service component named after the spec, its image by digest, its
@@ -78,9 +85,13 @@ const sorted = <T>(record: Record<string, T>) => Object.entries(record).sort(([a
  */
 export function buildAppSpec(input: AppSpecInput): AppSpec {
   const { desired } = input;
-  const fingerprints = Object.fromEntries(sorted(desired.secrets).map(([key, binding]) => [key, binding.fingerprint]));
+  const fingerprints = Object.fromEntries(
+    sorted(desired.secrets).map(([key, binding]) => [key, binding.fingerprint]),
+  );
   const envs: AppVariableDefinition[] = [
-    ...sorted(desired.env).map(([key, value]): AppVariableDefinition => ({ key, value, scope: 'RUN_TIME', type: 'GENERAL' })),
+    ...sorted(desired.env).map(
+      ([key, value]): AppVariableDefinition => ({ key, value, scope: 'RUN_TIME', type: 'GENERAL' }),
+    ),
     ...Object.entries(fingerprints).map(([key, fingerprint]) => secretEnv(input, key, fingerprint)),
   ];
   const service: AppServiceSpec = {
@@ -99,7 +110,14 @@ export function buildAppSpec(input: AppSpecInput): AppSpec {
     envs: [
       { key: revisionEnv, value: desired.revision, scope: 'BUILD_TIME', type: 'GENERAL' },
       ...(envs.length > 0 && Object.keys(fingerprints).length > 0
-        ? [{ key: fingerprintsEnv, value: JSON.stringify(fingerprints), scope: 'BUILD_TIME' as const, type: 'GENERAL' as const }]
+        ? [
+            {
+              key: fingerprintsEnv,
+              value: JSON.stringify(fingerprints),
+              scope: 'BUILD_TIME' as const,
+              type: 'GENERAL' as const,
+            },
+          ]
         : []),
     ],
   };
@@ -117,13 +135,20 @@ export function imageSourceOf(
       hint: 'App Platform deploys by digest only (a moving tag redeploys the wrong image): push the image first or reference it as repo@sha256:….',
     });
   const slash = path.indexOf('/');
-  const host = slash > 0 && /[.:]|^localhost$/.test(path.slice(0, slash)) ? path.slice(0, slash) : 'docker.io';
-  const rest = (host === 'docker.io' && !path.startsWith('docker.io/') ? path : path.slice(slash + 1)).replace(/:[^/]*$/, '');
+  const host =
+    slash > 0 && /[.:]|^localhost$/.test(path.slice(0, slash)) ? path.slice(0, slash) : 'docker.io';
+  const rest = (
+    host === 'docker.io' && !path.startsWith('docker.io/') ? path : path.slice(slash + 1)
+  ).replace(/:[^/]*$/, '');
   if (docr.hosts.includes(host)) {
     if (!rest.startsWith(`${docr.registry}/`))
-      throw new ProviderError('PROVIDER_REQUEST_FAILED', `The image ${image.ref} is not in the registry ${docr.registry}`, {
-        hint: `App Platform pulls DOCR images of its own account's registry: push to ${host}/${docr.registry}/….`,
-      });
+      throw new ProviderError(
+        'PROVIDER_REQUEST_FAILED',
+        `The image ${image.ref} is not in the registry ${docr.registry}`,
+        {
+          hint: `App Platform pulls DOCR images of its own account's registry: push to ${host}/${docr.registry}/….`,
+        },
+      );
     return { registry_type: 'DOCR', repository: rest.slice(docr.registry.length + 1), digest };
   }
   if (host === 'docker.io' || host === 'ghcr.io') {

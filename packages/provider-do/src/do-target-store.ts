@@ -40,7 +40,13 @@ interface Vault {
 const aad = (target: ServiceTarget, key: string) => Buffer.from(`berth:${target.service}/${key}`);
 
 /** Encrypt a generated value for the vault. Pure but for the random IV. */
-export function seal(secretsKey: string, target: ServiceTarget, key: string, value: string, fingerprint: string): SealedSecret {
+export function seal(
+  secretsKey: string,
+  target: ServiceTarget,
+  key: string,
+  value: string,
+  fingerprint: string,
+): SealedSecret {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(secretsKey, 'base64'), iv);
   cipher.setAAD(aad(target, key));
@@ -56,29 +62,52 @@ export function seal(secretsKey: string, target: ServiceTarget, key: string, val
 /** Decrypt a vault entry; a wrong key is a clear error, never a wrong value. */
 export function unseal(secretsKey: string, target: ServiceTarget, key: string, sealed: SealedSecret): string {
   try {
-    const decipher = createDecipheriv('aes-256-gcm', Buffer.from(secretsKey, 'base64'), Buffer.from(sealed.iv, 'base64'));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      Buffer.from(secretsKey, 'base64'),
+      Buffer.from(sealed.iv, 'base64'),
+    );
     decipher.setAAD(aad(target, key));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(Buffer.from(sealed.ciphertext, 'base64')),
+      decipher.final(),
+    ]).toString('utf8');
   } catch (error) {
-    throw new ProviderError('SECRET_SOURCE_MISSING', `The generated secret ${key} of ${target.service} cannot be decrypted`, {
-      cause: error,
-      hint: 'appPlatform({ secretsKey }) is not the key it was generated with: use the same key everywhere the service is deployed.',
-      details: { key },
-    });
+    throw new ProviderError(
+      'SECRET_SOURCE_MISSING',
+      `The generated secret ${key} of ${target.service} cannot be decrypted`,
+      {
+        cause: error,
+        hint: 'appPlatform({ secretsKey }) is not the key it was generated with: use the same key everywhere the service is deployed.',
+        details: { key },
+      },
+    );
   }
 }
 
 const isVault = (value: JsonValue | undefined): value is JsonValue & Vault =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && value.version === 1 && typeof value.secrets === 'object';
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  value.version === 1 &&
+  typeof value.secrets === 'object';
 
 const isLedger = (value: JsonValue | undefined): value is JsonValue & TargetLedger =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && value.version === 1 && Array.isArray(value.revisions);
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  value.version === 1 &&
+  Array.isArray(value.revisions);
 
 const missingKey = (target: ServiceTarget) =>
-  new ProviderError('SECRET_SOURCE_MISSING', `${target.service} has generated secrets, and appPlatform() was given no secretsKey`, {
-    hint: 'Set appPlatform({ secretsKey }) to 32 random bytes, base64 (e.g. from a CI secret): generated values are kept encrypted with it in the registry. See docs/providers/do.md#secrets.',
-  });
+  new ProviderError(
+    'SECRET_SOURCE_MISSING',
+    `${target.service} has generated secrets, and appPlatform() was given no secretsKey`,
+    {
+      hint: 'Set appPlatform({ secretsKey }) to 32 random bytes, base64 (e.g. from a CI secret): generated values are kept encrypted with it in the registry. See docs/providers/do.md#secrets.',
+    },
+  );
 
 /**
  * Secrets on App Platform: values go into the app spec as `type: SECRET` envs, which App Platform
@@ -99,7 +128,12 @@ export function doSecretStore(input: TargetStoreInput) {
     if (Object.keys(vault.secrets).length === 0) {
       if (await input.documents.remove(input.repository(target), vaultTag, context.signal)) return;
     }
-    await input.documents.write(input.repository(target), vaultTag, vault as unknown as JsonValue, context.signal);
+    await input.documents.write(
+      input.repository(target),
+      vaultTag,
+      vault as unknown as JsonValue,
+      context.signal,
+    );
   }
 
   const store: ProviderSecretStore = {
@@ -109,7 +143,13 @@ export function doSecretStore(input: TargetStoreInput) {
         if (!input.secretsKey) throw missingKey(target);
         const vault = await readVault(context, target);
         for (const secret of generated)
-          vault.secrets[secret.key] = seal(input.secretsKey, target, secret.key, secret.value, secret.fingerprint);
+          vault.secrets[secret.key] = seal(
+            input.secretsKey,
+            target,
+            secret.key,
+            secret.value,
+            secret.fingerprint,
+          );
         await writeVault(context, target, vault);
       }
       const bindings: Record<string, SecretBinding> = {};
@@ -159,14 +199,21 @@ export function doSecretStore(input: TargetStoreInput) {
 }
 
 /** The ledger in the service's DOCR repository (tag `berth-ledger`): with the target, and no deployment when it changes. */
-export function doLedgerStore(input: Pick<TargetStoreInput, 'documents' | 'repository'>): ProviderLedgerStore {
+export function doLedgerStore(
+  input: Pick<TargetStoreInput, 'documents' | 'repository'>,
+): ProviderLedgerStore {
   return {
     async read(context, target) {
       const value = await input.documents.read(input.repository(target), ledgerTag, context.signal);
       return isLedger(value) ? (value as TargetLedger) : undefined;
     },
     async write(context, target, ledger) {
-      await input.documents.write(input.repository(target), ledgerTag, ledger as unknown as JsonValue, context.signal);
+      await input.documents.write(
+        input.repository(target),
+        ledgerTag,
+        ledger as unknown as JsonValue,
+        context.signal,
+      );
     },
     async clear(context, target) {
       if (!(await input.documents.remove(input.repository(target), ledgerTag, context.signal)))

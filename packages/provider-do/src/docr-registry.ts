@@ -11,7 +11,10 @@ interface DockerConfig {
 }
 
 /** The login of a Docker config JSON for `host` (or its only entry). Pure. */
-export function loginOf(config: DockerConfig, host: string): { username: string; password: string } | undefined {
+export function loginOf(
+  config: DockerConfig,
+  host: string,
+): { username: string; password: string } | undefined {
   const auths = config.auths ?? {};
   const entry = auths[host] ?? auths[docrHost] ?? Object.values(auths)[0];
   if (!entry) return undefined;
@@ -22,7 +25,11 @@ export function loginOf(config: DockerConfig, host: string): { username: string;
   return colon > 0 ? { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : undefined;
 }
 
-type Call = <T>(context: ProviderContext, action: string, operation: (api: DoApi) => Promise<T>) => Promise<T>;
+type Call = <T>(
+  context: ProviderContext,
+  action: string,
+  operation: (api: DoApi) => Promise<T>,
+) => Promise<T>;
 
 /** DigitalOcean Container Registry: push credentials, the image target, and the registry's existence. */
 export function docrRegistry(options: ResolvedAppPlatformOptions, call: Call) {
@@ -33,16 +40,24 @@ export function docrRegistry(options: ResolvedAppPlatformOptions, call: Call) {
   async function credentials(context: ProviderContext) {
     const now = context.clock.now();
     if (cached && cached.until > now) return cached.login;
-    const { data } = await call(context, 'get registry credentials (GET /v2/registry/docker-credentials)', (api) =>
-      api.client.containerRegistry.getDockerCredentials({
-        can_write: true,
-        expiry_seconds: options.credentialExpirySeconds,
-      }),
+    const { data } = await call(
+      context,
+      'get registry credentials (GET /v2/registry/docker-credentials)',
+      (api) =>
+        api.client.containerRegistry.getDockerCredentials({
+          can_write: true,
+          expiry_seconds: options.credentialExpirySeconds,
+        }),
     );
     const login = loginOf(data as DockerConfig, pushHost);
     if (!login)
       throw mapDoError(
-        { response: { status: 502, data: { id: 'bad_gateway', message: `no login for ${pushHost} in the Docker credentials` } } },
+        {
+          response: {
+            status: 502,
+            data: { id: 'bad_gateway', message: `no login for ${pushHost} in the Docker credentials` },
+          },
+        },
         'read registry credentials',
       );
     context.redact?.(login.password);
@@ -102,7 +117,11 @@ export function docrRegistry(options: ResolvedAppPlatformOptions, call: Call) {
             ...(options.registry.region ? { region: options.registry.region } : {}),
           }),
         );
-        return { name: 'registry', ok: true, message: `created ${docrHost}/${name} (${options.registry.subscriptionTier})` };
+        return {
+          name: 'registry',
+          ok: true,
+          message: `created ${docrHost}/${name} (${options.registry.subscriptionTier})`,
+        };
       } catch (error) {
         const mapped = mapDoError(error, 'create the container registry');
         return { name: 'registry', ok: false, message: mapped.message, hint: mapped.hint };

@@ -5,18 +5,27 @@ import type { AppDeployment, DeploymentProgressStep } from './do-raw-api.js';
 export const terminalPhases = new Set(['ACTIVE', 'ERROR', 'CANCELED', 'SUPERSEDED']);
 
 /** The step a deployment is at, e.g. `deploy › web › wait`, and the first failure's reason. Pure. */
-export function stepsOf(deployment: AppDeployment): { running?: string; failure?: { step: string; code?: string; message?: string } } {
+export function stepsOf(deployment: AppDeployment): {
+  running?: string;
+  failure?: { step: string; code?: string; message?: string };
+} {
   const found: { running?: string; failure?: { step: string; code?: string; message?: string } } = {};
   const walk = (steps: DeploymentProgressStep[] | undefined, path: string[]) => {
     for (const step of steps ?? []) {
-      const here = [...path, step.component_name && step.component_name !== step.name ? `${step.name} ${step.component_name}` : (step.name ?? '')];
+      const here = [
+        ...path,
+        step.component_name && step.component_name !== step.name
+          ? `${step.name} ${step.component_name}`
+          : (step.name ?? ''),
+      ];
       if (step.status === 'ERROR' && !found.failure && (!step.steps || step.steps.length === 0))
         found.failure = {
           step: here.join(' › '),
           ...(step.reason?.code ? { code: step.reason.code } : {}),
           ...(step.reason?.message ? { message: step.reason.message } : {}),
         };
-      if (step.status === 'RUNNING' && (!step.steps || step.steps.length === 0)) found.running ??= here.join(' › ');
+      if (step.status === 'RUNNING' && (!step.steps || step.steps.length === 0))
+        found.running ??= here.join(' › ');
       walk(step.steps, here);
     }
   };
@@ -46,7 +55,11 @@ export async function followDeployment(
         step: 'deployment',
         message,
         ...(deployment.progress?.total_steps
-          ? { current: deployment.progress.success_steps ?? 0, total: deployment.progress.total_steps, unit: 'steps' }
+          ? {
+              current: deployment.progress.success_steps ?? 0,
+              total: deployment.progress.total_steps,
+              unit: 'steps',
+            }
           : {}),
       });
     }

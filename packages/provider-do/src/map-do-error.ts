@@ -62,7 +62,8 @@ const hints: Partial<Record<ErrorCode, string>> = {
   PROVIDER_CONFLICT: 'Another app already has this name, or another operation changed it; run again.',
   PROVIDER_QUOTA_EXCEEDED:
     'DigitalOcean rate-limited the token (5,000 requests an hour, 250 a minute): wait and run again, or spread the calls over more tokens.',
-  PROVIDER_UNAVAILABLE: 'The DigitalOcean API did not answer or failed: run again in a moment (status.digitalocean.com).',
+  PROVIDER_UNAVAILABLE:
+    'The DigitalOcean API did not answer or failed: run again in a moment (status.digitalocean.com).',
   PROVIDER_REQUEST_FAILED:
     'DigitalOcean refused the request as sent; the message names the field. Fix the spec or the provider options.',
 };
@@ -90,7 +91,9 @@ export function mapDoError(error: unknown, action: string): BerthError {
               : 'PROVIDER_REQUEST_FAILED';
   const reason =
     body.message ??
-    (status === undefined ? `no answer (${asAxios(error).code ?? asAxios(error).message ?? 'network error'})` : `HTTP ${status}`);
+    (status === undefined
+      ? `no answer (${asAxios(error).code ?? asAxios(error).message ?? 'network error'})`
+      : `HTTP ${status}`);
   const cause = new Error(`HTTP ${status ?? '-'} ${body.id ?? ''}: ${reason}`.replace(/\s+:/, ':'));
   cause.name = 'DigitalOceanApiError';
   return new ProviderError(
@@ -98,7 +101,8 @@ export function mapDoError(error: unknown, action: string): BerthError {
     `DigitalOcean API: ${action}: ${reason}${body.request_id ? ` (request ${body.request_id})` : ''}`,
     {
       cause,
-      retryable: code === 'PROVIDER_UNAVAILABLE' || code === 'PROVIDER_QUOTA_EXCEEDED' || code === 'PROVIDER_CONFLICT',
+      retryable:
+        code === 'PROVIDER_UNAVAILABLE' || code === 'PROVIDER_QUOTA_EXCEEDED' || code === 'PROVIDER_CONFLICT',
       ...(hints[code] ? { hint: hints[code] } : {}),
       details: {
         action,

@@ -9,7 +9,10 @@ export function revisionOfSpec(spec: AppSpec | undefined): string | undefined {
 }
 
 /** The image reference a spec runs, as Berth pushed it. */
-export function imageOfSpec(spec: AppSpec, docr: { host: string; registry: string }): { ref?: string; digest?: string } {
+export function imageOfSpec(
+  spec: AppSpec,
+  docr: { host: string; registry: string },
+): { ref?: string; digest?: string } {
   const image = spec.services?.[0]?.image;
   if (!image) return {};
   const pin = image.digest ? `@${image.digest}` : image.tag ? `:${image.tag}` : '';
@@ -40,14 +43,19 @@ export function readApp(app: App, docr: { host: string; registry: string }): Obs
     image: imageOfSpec(spec, docr),
     ...(component?.http_port ? { port: component.http_port } : {}),
     env: Object.fromEntries(
-      envs.filter((env) => env.type !== 'SECRET' && env.scope !== 'BUILD_TIME').map((env) => [env.key, env.value ?? '']),
+      envs
+        .filter((env) => env.type !== 'SECRET' && env.scope !== 'BUILD_TIME')
+        .map((env) => [env.key, env.value ?? '']),
     ),
     secrets: Object.fromEntries(
       envs
         .filter((env) => env.type === 'SECRET')
         .map((env) => [
           env.key,
-          { ref: secretRef(env.key), ...(fingerprints[env.key] ? { fingerprint: fingerprints[env.key] } : {}) },
+          {
+            ref: secretRef(env.key),
+            ...(fingerprints[env.key] ? { fingerprint: fingerprints[env.key] } : {}),
+          },
         ]),
     ),
     resources: { minInstances: component?.instance_count ?? 1 },

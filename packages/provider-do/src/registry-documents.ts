@@ -22,7 +22,11 @@ const documentType = 'application/vnd.berth.document.v1+json';
 
 const failed = (action: string, status: number) =>
   new ProviderError(
-    status === 401 || status === 403 ? 'PROVIDER_PERMISSION_DENIED' : status >= 500 ? 'PROVIDER_UNAVAILABLE' : 'PROVIDER_REQUEST_FAILED',
+    status === 401 || status === 403
+      ? 'PROVIDER_PERMISSION_DENIED'
+      : status >= 500
+        ? 'PROVIDER_UNAVAILABLE'
+        : 'PROVIDER_REQUEST_FAILED',
     `Container Registry: ${action}: HTTP ${status}`,
     {
       retryable: status >= 500,
@@ -65,7 +69,10 @@ export function registryDocuments(options: RegistryDocumentsOptions): RegistryDo
     const tokenUrl = new URL(challenge.params.realm);
     if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
     tokenUrl.searchParams.set('scope', `repository:${repository}:pull,push,delete`);
-    const answer = await fetchFunction(tokenUrl, { headers: { Authorization: basic }, signal: signal ?? null });
+    const answer = await fetchFunction(tokenUrl, {
+      headers: { Authorization: basic },
+      signal: signal ?? null,
+    });
     if (!answer.ok) return answer;
     const body = (await answer.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
@@ -76,7 +83,12 @@ export function registryDocuments(options: RegistryDocumentsOptions): RegistryDo
 
   return {
     async read(repository, tag, signal) {
-      const manifest = await send(repository, `/manifests/${tag}`, { method: 'GET', headers: { Accept: manifestType } }, signal);
+      const manifest = await send(
+        repository,
+        `/manifests/${tag}`,
+        { method: 'GET', headers: { Accept: manifestType } },
+        signal,
+      );
       if (manifest.status === 404) return undefined;
       if (!manifest.ok) throw failed(`read ${repository}:${tag}`, manifest.status);
       const { config } = (await manifest.json()) as { config?: { digest?: string } };
@@ -122,7 +134,12 @@ export function registryDocuments(options: RegistryDocumentsOptions): RegistryDo
     },
 
     async remove(repository, tag, signal) {
-      const head = await send(repository, `/manifests/${tag}`, { method: 'HEAD', headers: { Accept: manifestType } }, signal);
+      const head = await send(
+        repository,
+        `/manifests/${tag}`,
+        { method: 'HEAD', headers: { Accept: manifestType } },
+        signal,
+      );
       if (head.status === 404) return true;
       const digest = head.headers.get('docker-content-digest');
       if (!head.ok || !digest) throw failed(`remove ${repository}:${tag}`, head.status);

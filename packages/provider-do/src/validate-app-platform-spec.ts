@@ -10,9 +10,17 @@ export function validateAppPlatformSpec(spec: ServiceSpec): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const app = serviceNameOf(spec);
   if (!isAppName(app))
-    issues.push({ path: 'name', message: `the app name "${app}" is not a valid App Platform app name`, hint: nameHint });
+    issues.push({
+      path: 'name',
+      message: `the app name "${app}" is not a valid App Platform app name`,
+      hint: nameHint,
+    });
   else if (!isAppName(spec.name))
-    issues.push({ path: 'name', message: `"${spec.name}" is not a valid App Platform component name`, hint: nameHint });
+    issues.push({
+      path: 'name',
+      message: `"${spec.name}" is not a valid App Platform component name`,
+      hint: nameHint,
+    });
   if (!spec.public)
     issues.push({
       path: 'public',

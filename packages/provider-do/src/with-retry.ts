@@ -15,7 +15,11 @@ export interface RetryPolicy {
  * (with exponential backoff) on the run's clock; any other error, or the last one, is mapped to a
  * `BerthError` naming `action`.
  */
-export async function withRetry<T>(action: string, policy: RetryPolicy, operation: () => Promise<T>): Promise<T> {
+export async function withRetry<T>(
+  action: string,
+  policy: RetryPolicy,
+  operation: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await operation();
