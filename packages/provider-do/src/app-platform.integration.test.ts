@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppPlatformOptions } from './app-platform-options.js';
 import { appPlatform } from './app-platform-provider.js';
 import { createDoApi, type DoApi } from './do-api.js';
+import { registryDocuments } from './registry-documents.js';
 import { doTestEnvironment, emulatorOptions, startTestEmulator } from './test-support/do-test-kit.js';
 
 // appPlatform() through dots-wrapper against the DigitalOcean emulator, whose deployments run as
@@ -185,15 +186,59 @@ describe('do-app-platform against the emulator', () => {
     expect(recorded).not.toContain(literal);
     expect(recorded).not.toContain(generated);
     expect(recorded).not.toContain(emulator.token);
+    // What Berth keeps with the target, in the registry: the ledger, and generated values encrypted.
+    const documents = registryDocuments({ host: registry.host, credentials: async () => registry });
+    const kept = JSON.stringify({
+      ledger: await documents.read(`${emulator.registryName}/${service}`, 'berth-ledger'),
+      vault: await documents.read(`${emulator.registryName}/${service}`, 'berth-secrets'),
+    });
+    expect(kept).toContain('SUPERVAIZER_API_KEY');
+    expect(kept).not.toContain(literal);
+    expect(kept).not.toContain(generated);
+    // App Platform holds the literal one encrypted: the API never answers its plaintext.
+    const { data } = await (
+      await createDoApi({ token: emulator.token, endpoint: emulator.endpoint, requestTimeoutMs: 30_000 })
+    ).client.app.listApps({ page: 1, per_page: 100 });
+    expect(JSON.stringify(data)).not.toContain(literal);
+    expect(JSON.stringify(data)).toContain('EV[');
   });
 
   it('down deletes the app and nothing else', async () => {
+    const api = await createDoApi({
+      token: emulator.token,
+      endpoint: emulator.endpoint,
+      requestTimeoutMs: 30_000,
+    });
+    const live = await provider.observe(context(), target);
+    const { data: mine } = await api.client.app.getApp({ app_id: String(live?.data?.appId) });
+    // Another app of the account, not Berth's service.
+    const { data: bystander } = await api.client.app.createApp({
+      spec: { ...mine.app.spec, name: `${name}-other` } as never,
+    });
     const appsBefore = emulator.calls.length;
     const result = await deployer().down(spec());
     expect(result.status).toBe('destroyed');
     expect(await provider.observe(context(), target)).toBeUndefined();
     const deletes = writes(appsBefore).filter((operation) => operation.startsWith('DELETE'));
     expect(deletes).toEqual(['DELETE /v2/apps/{id}']);
+    expect((await api.client.app.getApp({ app_id: bystander.app.id })).data.app.spec.name).toBe(
+      `${name}-other`,
+    );
+    // The image stays in the registry (`down` deletes images only when asked, and then says it keeps them).
+    const digest = live?.image?.digest;
+    const manifest = await fetch(
+      `http://${registry.host}/v2/${emulator.registryName}/${service}/manifests/${digest}`,
+      {
+        method: 'HEAD',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`,
+          accept:
+            'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json',
+        },
+      },
+    );
+    expect(manifest.status).toBe(200);
+    await api.client.app.deleteApp({ app_id: bystander.app.id });
   });
 });
 
