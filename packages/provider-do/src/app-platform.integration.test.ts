@@ -139,6 +139,7 @@ describe('do-app-platform against the emulator', () => {
     const result = await deployer().up(spec({ GREETING: 'bonjour', BERTH_TEST_FAIL_HEALTH: '1' }));
     expect(result.status).toBe('rolled-back');
     expect(result.error?.code).toBe('HEALTH_CHECK_FAILED');
+    expect(result.rollback).toMatchObject({ status: 'succeeded', by: 'platform' });
     expect(result.revision).toBe(before?.revision);
     expect((await fetch(`${url}/.well-known/health`)).status).toBe(200);
     expect(await text(`${url}/env/GREETING`)).toBe('bonjour');
