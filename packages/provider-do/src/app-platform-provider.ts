@@ -77,22 +77,12 @@ export function appPlatform(input: AppPlatformOptions) {
   const docr = docrRegistry(options, call);
   const docrView = { host: docr.host, registry: docr.name };
   const appIds = new Map<string, string>();
-  let credentialsContext: ProviderContext | undefined;
   const documents = registryDocuments({
     host: docr.host,
-    credentials: () => {
-      if (!credentialsContext) throw new Error('registry documents used outside a provider call');
-      return docr.credentials(credentialsContext);
-    },
+    credentials: (context) => docr.credentials(context),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const repository = (target: ServiceTarget) => `${options.registry.name}/${target.service}`;
-  const withContext =
-    <A extends unknown[], R>(method: (context: ProviderContext, ...rest: A) => Promise<R>) =>
-    (context: ProviderContext, ...rest: A): Promise<R> => {
-      credentialsContext = context;
-      return method(context, ...rest);
-    };
 
   async function getApp(context: ProviderContext, appId: string): Promise<App | undefined> {
     try {
@@ -199,7 +189,9 @@ export function appPlatform(input: AppPlatformOptions) {
         desired,
         region: options.region,
         image,
-        ...(live ? { live: live.spec } : {}),
+        ...(live
+          ? { live: [live.spec, ...(live.active_deployment?.spec ? [live.active_deployment.spec] : [])] }
+          : {}),
         secretValue: (key, fingerprint) => secrets.pendingValue(desired, key, fingerprint),
       });
     let deployment: AppDeployment | undefined;
@@ -499,17 +491,8 @@ export function appPlatform(input: AppPlatformOptions) {
     specificationVersion: 'v1',
     name: 'do-app-platform',
     validateSpec: validateAppPlatformSpec,
-    secrets: {
-      upsert: withContext(secrets.store.upsert),
-      read: withContext((context, target, key: string) => secrets.store.read!(context, target, key)),
-      list: withContext(secrets.store.list),
-      delete: withContext(secrets.store.delete),
-    },
-    ledger: {
-      read: withContext(ledger.read),
-      write: withContext(ledger.write),
-      clear: withContext((context, target) => ledger.clear!(context, target)),
-    },
+    secrets: secrets.store,
+    ledger,
     imageTarget: (context, target) => docr.imageTarget(context, target),
 
     desiredOptions: (_target, spec) => ({

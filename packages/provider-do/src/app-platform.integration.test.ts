@@ -190,8 +190,8 @@ describe('do-app-platform against the emulator', () => {
     // What Berth keeps with the target, in the registry: the ledger, and generated values encrypted.
     const documents = registryDocuments({ host: registry.host, credentials: async () => registry });
     const kept = JSON.stringify({
-      ledger: await documents.read(`${emulator.registryName}/${service}`, 'berth-ledger'),
-      vault: await documents.read(`${emulator.registryName}/${service}`, 'berth-secrets'),
+      ledger: await documents.read(context(), `${emulator.registryName}/${service}`, 'berth-ledger'),
+      vault: await documents.read(context(), `${emulator.registryName}/${service}`, 'berth-secrets'),
     });
     expect(kept).toContain('SUPERVAIZER_API_KEY');
     expect(kept).not.toContain(literal);

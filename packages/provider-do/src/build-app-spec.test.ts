@@ -71,10 +71,22 @@ describe('buildAppSpec', () => {
 
   it('resubmits the live EV ciphertext while the fingerprint is unchanged, and plaintext when it changed', () => {
     const live = buildAppSpec({ desired: desired(), region: 'fra', image, secretValue: () => 'EV[1:n:c]' });
-    const again = buildAppSpec({ desired: desired(), region: 'fra', image, live, secretValue: noValues });
+    const again = buildAppSpec({
+      desired: desired(),
+      region: 'fra',
+      image,
+      live: [live],
+      secretValue: noValues,
+    });
     expect(again).toEqual(live);
     const changed = desired({ secrets: { API_KEY: { fingerprint: 'hmac-sha256:two' } } });
-    const rotated = buildAppSpec({ desired: changed, region: 'fra', image, live, secretValue: () => 'new' });
+    const rotated = buildAppSpec({
+      desired: changed,
+      region: 'fra',
+      image,
+      live: [live],
+      secretValue: () => 'new',
+    });
     expect(rotated.services?.[0]?.envs?.at(-1)).toEqual({
       key: 'API_KEY',
       value: 'new',

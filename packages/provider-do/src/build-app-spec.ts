@@ -14,8 +14,11 @@ export interface AppSpecInput {
   desired: DesiredService;
   region: string;
   image: AppImageSourceSpec;
-  /** The app's current spec: secrets whose fingerprint did not change resubmit its `EV[…]` ciphertext. */
-  live?: AppSpec;
+  /**
+   * Specs App Platform returned (the app's, its active deployment's): a secret whose fingerprint one
+   * of them recorded resubmits that spec's `EV[…]` ciphertext.
+   */
+  live?: AppSpec[];
   /** The plaintext of a secret whose fingerprint changed (handed to the secret store's `upsert` in this run). */
   secretValue(key: string, fingerprint: string): string | undefined;
 }
@@ -45,11 +48,12 @@ export function buildHealthCheck(health: DesiredHealth | undefined, healthPath: 
 
 /** The secret env of `key`: the live ciphertext when its fingerprint is unchanged, else the new plaintext. */
 function secretEnv(input: AppSpecInput, key: string, fingerprint: string): AppVariableDefinition {
-  const live = input.live;
-  const recorded = live ? fingerprintsOf(live)[key] : undefined;
-  const current = live?.services?.[0]?.envs?.find((env) => env.key === key && env.type === 'SECRET');
-  if (recorded === fingerprint && current?.value?.startsWith('EV['))
-    return { key, value: current.value, scope: 'RUN_TIME', type: 'SECRET' };
+  for (const live of input.live ?? []) {
+    if (fingerprintsOf(live)[key] !== fingerprint) continue;
+    const current = live.services?.[0]?.envs?.find((env) => env.key === key && env.type === 'SECRET');
+    if (current?.value?.startsWith('EV['))
+      return { key, value: current.value, scope: 'RUN_TIME', type: 'SECRET' };
+  }
   const value = input.secretValue(key, fingerprint);
   if (value === undefined)
     throw new ProviderError(

@@ -121,19 +121,14 @@ export function doSecretStore(input: TargetStoreInput) {
   const slot = (target: ServiceTarget, key: string) => `${target.service}\u0000${key}`;
 
   async function readVault(context: ProviderContext, target: ServiceTarget): Promise<Vault> {
-    const value = await input.documents.read(input.repository(target), vaultTag, context.signal);
+    const value = await input.documents.read(context, input.repository(target), vaultTag);
     return isVault(value) ? value : { version: 1, secrets: {} };
   }
   async function writeVault(context: ProviderContext, target: ServiceTarget, vault: Vault): Promise<void> {
     if (Object.keys(vault.secrets).length === 0) {
-      if (await input.documents.remove(input.repository(target), vaultTag, context.signal)) return;
+      if (await input.documents.remove(context, input.repository(target), vaultTag)) return;
     }
-    await input.documents.write(
-      input.repository(target),
-      vaultTag,
-      vault as unknown as JsonValue,
-      context.signal,
-    );
+    await input.documents.write(context, input.repository(target), vaultTag, vault as unknown as JsonValue);
   }
 
   const store: ProviderSecretStore = {
@@ -204,20 +199,20 @@ export function doLedgerStore(
 ): ProviderLedgerStore {
   return {
     async read(context, target) {
-      const value = await input.documents.read(input.repository(target), ledgerTag, context.signal);
+      const value = await input.documents.read(context, input.repository(target), ledgerTag);
       return isLedger(value) ? (value as TargetLedger) : undefined;
     },
     async write(context, target, ledger) {
       await input.documents.write(
+        context,
         input.repository(target),
         ledgerTag,
         ledger as unknown as JsonValue,
-        context.signal,
       );
     },
     async clear(context, target) {
-      if (!(await input.documents.remove(input.repository(target), ledgerTag, context.signal)))
-        await input.documents.write(input.repository(target), ledgerTag, {}, context.signal);
+      if (!(await input.documents.remove(context, input.repository(target), ledgerTag)))
+        await input.documents.write(context, input.repository(target), ledgerTag, {});
     },
   };
 }

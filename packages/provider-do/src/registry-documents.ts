@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
-import { type JsonValue, ProviderError } from '@berth/core';
+import { type JsonValue, type ProviderContext, ProviderError } from '@berth/core';
 import { parseAuthChallenge, registryBaseUrl } from '@berth/core/docker';
 
 /** Who reads and writes documents in a registry. */
 export interface RegistryDocumentsOptions {
   host: string;
-  credentials(): Promise<{ username: string; password: string }>;
+  credentials(context: ProviderContext): Promise<{ username: string; password: string }>;
   fetch?: typeof globalThis.fetch;
 }
 
 /** A small JSON document kept in a registry as an OCI artifact (one config blob, no layers) under a tag. */
 export interface RegistryDocuments {
-  read(repository: string, tag: string, signal?: AbortSignal): Promise<JsonValue | undefined>;
-  write(repository: string, tag: string, value: JsonValue, signal?: AbortSignal): Promise<void>;
+  read(context: ProviderContext, repository: string, tag: string): Promise<JsonValue | undefined>;
+  write(context: ProviderContext, repository: string, tag: string, value: JsonValue): Promise<void>;
   /** Remove the tag's manifest; `false` when the registry does not allow deletes. */
-  remove(repository: string, tag: string, signal?: AbortSignal): Promise<boolean>;
+  remove(context: ProviderContext, repository: string, tag: string): Promise<boolean>;
 }
 
 const manifestType = 'application/vnd.oci.image.manifest.v1+json';
@@ -46,12 +46,13 @@ export function registryDocuments(options: RegistryDocumentsOptions): RegistryDo
   const tokens = new Map<string, string>();
 
   async function send(
+    context: ProviderContext,
     repository: string,
     path: string,
     init: { method: string; headers?: Record<string, string>; body?: Buffer | string },
-    signal?: AbortSignal,
   ): Promise<Response> {
-    const { username, password } = await options.credentials();
+    const signal = context.signal;
+    const { username, password } = await options.credentials(context);
     const basic = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     const url = /^https?:/.test(path) ? path : `${base}/v2/${repository}${path}`;
     const attempt = (authorization: string) =>
@@ -82,38 +83,35 @@ export function registryDocuments(options: RegistryDocumentsOptions): RegistryDo
   }
 
   return {
-    async read(repository, tag, signal) {
-      const manifest = await send(
-        repository,
-        `/manifests/${tag}`,
-        { method: 'GET', headers: { Accept: manifestType } },
-        signal,
-      );
+    async read(context, repository, tag) {
+      const manifest = await send(context, repository, `/manifests/${tag}`, {
+        method: 'GET',
+        headers: { Accept: manifestType },
+      });
       if (manifest.status === 404) return undefined;
       if (!manifest.ok) throw failed(`read ${repository}:${tag}`, manifest.status);
       const { config } = (await manifest.json()) as { config?: { digest?: string } };
       if (!config?.digest) return undefined;
-      const blob = await send(repository, `/blobs/${config.digest}`, { method: 'GET' }, signal);
+      const blob = await send(context, repository, `/blobs/${config.digest}`, { method: 'GET' });
       if (blob.status === 404) return undefined;
       if (!blob.ok) throw failed(`read ${repository}:${tag}`, blob.status);
       return JSON.parse(await blob.text()) as JsonValue;
     },
 
-    async write(repository, tag, value, signal) {
+    async write(context, repository, tag, value) {
       const bytes = Buffer.from(JSON.stringify(value));
       const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-      const started = await send(repository, '/blobs/uploads/', { method: 'POST' }, signal);
+      const started = await send(context, repository, '/blobs/uploads/', { method: 'POST' });
       const location = started.headers.get('location');
       await started.body?.cancel();
       if (started.status !== 202 || !location) throw failed(`write ${repository}:${tag}`, started.status);
       const uploadUrl = new URL(location, `${base}/`);
       uploadUrl.searchParams.set('digest', digest);
-      const uploaded = await send(
-        repository,
-        uploadUrl.toString(),
-        { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: bytes },
-        signal,
-      );
+      const uploaded = await send(context, repository, uploadUrl.toString(), {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: bytes,
+      });
       await uploaded.body?.cancel();
       if (!uploaded.ok) throw failed(`write ${repository}:${tag}`, uploaded.status);
       const manifest = JSON.stringify({
@@ -123,27 +121,24 @@ export function registryDocuments(options: RegistryDocumentsOptions): RegistryDo
         config: { mediaType: documentType, digest, size: bytes.length },
         layers: [],
       });
-      const put = await send(
-        repository,
-        `/manifests/${tag}`,
-        { method: 'PUT', headers: { 'Content-Type': manifestType }, body: manifest },
-        signal,
-      );
+      const put = await send(context, repository, `/manifests/${tag}`, {
+        method: 'PUT',
+        headers: { 'Content-Type': manifestType },
+        body: manifest,
+      });
       await put.body?.cancel();
       if (!put.ok) throw failed(`write ${repository}:${tag}`, put.status);
     },
 
-    async remove(repository, tag, signal) {
-      const head = await send(
-        repository,
-        `/manifests/${tag}`,
-        { method: 'HEAD', headers: { Accept: manifestType } },
-        signal,
-      );
+    async remove(context, repository, tag) {
+      const head = await send(context, repository, `/manifests/${tag}`, {
+        method: 'HEAD',
+        headers: { Accept: manifestType },
+      });
       if (head.status === 404) return true;
       const digest = head.headers.get('docker-content-digest');
       if (!head.ok || !digest) throw failed(`remove ${repository}:${tag}`, head.status);
-      const deleted = await send(repository, `/manifests/${digest}`, { method: 'DELETE' }, signal);
+      const deleted = await send(context, repository, `/manifests/${digest}`, { method: 'DELETE' });
       await deleted.body?.cancel();
       if (deleted.status === 405 || deleted.status === 501) return false;
       if (!deleted.ok && deleted.status !== 404) throw failed(`remove ${repository}:${tag}`, deleted.status);
