@@ -226,11 +226,13 @@ export function appPlatform(input: AppPlatformOptions) {
     if (!deployment) {
       await unpin(context, app);
       const spec = build(app);
-      // An unchanged spec makes no deployment: ask for one, so that a repair redeploys.
+      // `update_all_source_versions`: App Platform otherwise refreshes only newly added sources, and
+      // an unchanged spec (a repair) would make no deployment at all.
       const unchanged = isEqual(spec, app.spec);
+      const allSources = unchanged || !isEqual(spec.services?.[0]?.image, app.spec.services?.[0]?.image);
       context.progress({ step: 'deployment', message: 'updating the app' });
       const appId = app.id;
-      const updated = unchanged
+      const updated = allSources
         ? await call(
             context,
             `update app ${desired.service} (PUT /v2/apps/{id}, update_all_source_versions)`,

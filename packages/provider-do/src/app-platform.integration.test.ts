@@ -1,3 +1,6 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BerthEvent, createDeployer, memoryStateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/core/docker';
@@ -177,6 +180,30 @@ describe('do-app-platform against the emulator', () => {
       .map((call) => call.status);
     expect(statuses).toContain(429);
     expect(await text(`${url}/env/GREETING`)).toBe('hola');
+  });
+
+  it('a new image is deployed by its new digest', async () => {
+    const before = await provider.observe(context(), target);
+    const changed = await mkdtemp(join(tmpdir(), 'berth-do-image-'));
+    try {
+      await cp(fixture, changed, { recursive: true });
+      await writeFile(join(changed, 'www', 'build-marker.txt'), `${Date.now()}`);
+      const result = await deployer().up({
+        ...spec({ GREETING: 'hola' }),
+        image: { build: { context: changed } },
+      });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('succeeded');
+      const after = await provider.observe(context(), target);
+      expect(after?.image?.digest).toMatch(/^sha256:/);
+      expect(after?.image?.digest).not.toBe(before?.image?.digest);
+      expect(after?.image?.ref).toBe(
+        `${registry.host}/${emulator.registryName}/${service}@${after?.image?.digest}`,
+      );
+      expect(await text(`${url}/env/GREETING`)).toBe('hola');
+    } finally {
+      await rm(changed, { recursive: true, force: true });
+    }
   });
 
   it('no secret value appears in events, results, errors, state or history', async () => {
