@@ -1,4 +1,10 @@
-import type { ImageTarget, PreflightCheck, ProviderContext, ServiceTarget } from '@berth/core';
+import {
+  type ImageTarget,
+  type PreflightCheck,
+  type ProviderContext,
+  ProviderError,
+  type ServiceTarget,
+} from '@berth/core';
 import type { ResolvedAppPlatformOptions } from './app-platform-options.js';
 import type { DoApi } from './do-api.js';
 import { mapDoError, statusOf } from './map-do-error.js';
@@ -51,14 +57,13 @@ export function docrRegistry(options: ResolvedAppPlatformOptions, call: Call) {
     );
     const login = loginOf(data as DockerConfig, pushHost);
     if (!login)
-      throw mapDoError(
+      throw new ProviderError(
+        'PROVIDER_UNAVAILABLE',
+        `The registry's Docker credentials have no login for ${pushHost}`,
         {
-          response: {
-            status: 502,
-            data: { id: 'bad_gateway', message: `no login for ${pushHost} in the Docker credentials` },
-          },
+          retryable: true,
+          hint: 'Run again; if it persists, check that registry.host is the host the account pushes to.',
         },
-        'read registry credentials',
       );
     context.redact?.(login.password);
     cached = { login, until: now + Math.max(0, options.credentialExpirySeconds - 60) * 1000 };

@@ -53,7 +53,7 @@ export const targetKinds = {
 /** Kinds that are planned on the same contract; naming one gives a clear error instead of "unknown". */
 export const plannedTargetKinds: Record<string, string> = {
   'app-runner': 'AWS App Runner (@berth/provider-aws)',
-  'app-platform': 'DigitalOcean App Platform (@berth/provider-digitalocean)',
+  'app-platform': 'DigitalOcean App Platform (@berth/provider-do)',
 };
 
 export type TargetKindName = keyof typeof targetKinds;
