@@ -1,3 +1,4 @@
+import { ValidationError } from '@berth/core';
 import { z } from 'zod';
 import type { DoApi } from './do-api.js';
 
@@ -82,3 +83,18 @@ export interface AppPlatformInjected {
 export type AppPlatformOptions = z.input<typeof appPlatformOptionsSchema> & AppPlatformInjected;
 /** Validated options. */
 export type ResolvedAppPlatformOptions = z.output<typeof appPlatformOptionsSchema> & AppPlatformInjected;
+
+/** Validate the options; a bad option is a `ValidationError` naming `appPlatform.<option>`, before any I/O. */
+export function parseAppPlatformOptions(input: AppPlatformOptions): ResolvedAppPlatformOptions {
+  const { api, fetch, ...rest } = input;
+  const parsed = appPlatformOptionsSchema.safeParse(rest);
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((issue) => ({
+        path: `appPlatform.${issue.path.join('.')}`,
+        message: issue.message,
+        hint: 'Fix this option of appPlatform(); see docs/providers/do.md.',
+      })),
+    );
+  return { ...parsed.data, ...(api ? { api } : {}), ...(fetch ? { fetch } : {}) };
+}
