@@ -12,6 +12,7 @@ export const fingerprintsEnv = 'BERTH_SECRET_FINGERPRINTS';
 /** Tags of the service's DOCR repository that hold Berth's documents (not images). */
 export const ledgerTag = 'berth-ledger';
 export const vaultTag = 'berth-secrets';
+export const lockTag = 'berth-lock';
 
 /** `SecretBinding.ref` of a secret env of the app: App Platform keeps it encrypted in the spec. */
 export const secretRef = (key: string): string => `app-platform:env/${key}`;

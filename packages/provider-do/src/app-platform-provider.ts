@@ -13,6 +13,7 @@ import { appPlatformPreflight } from './app-platform-preflight.js';
 import { type AppSpecInput, buildAppSpec, imageSourceOf } from './build-app-spec.js';
 import { deploymentEnd } from './deployment-end.js';
 import type { App, AppDeployment, AppSpec } from './do-raw-api.js';
+import { doTargetLock } from './do-target-lock.js';
 import { doLedgerStore, doSecretStore } from './do-target-store.js';
 import { docrHost, docrRegistry } from './docr-registry.js';
 import { instanceSizeFor } from './instance-sizes.js';
@@ -185,6 +186,7 @@ export function appPlatform(input: AppPlatformOptions) {
     validateSpec: validateAppPlatformSpec,
     secrets: secrets.store,
     ledger: doLedgerStore({ documents, repository }),
+    lock: (context, target, run) => doTargetLock({ documents, repository }, context, target, run),
     imageTarget: (context, target) => docr.imageTarget(context, target),
 
     desiredOptions: (_target, spec) => ({
