@@ -270,7 +270,7 @@ describe('do-app-platform against the emulator', () => {
   });
 });
 
-describe('do-app-platform: a create retried after a lost answer', () => {
+describe('do-app-platform: calls retried after a lost answer', () => {
   let emulator: TestEmulator;
   beforeAll(async () => {
     emulator = await startTestEmulator(registry);
@@ -279,38 +279,46 @@ describe('do-app-platform: a create retried after a lost answer', () => {
     await emulator?.close();
   }, 120_000);
 
-  it('adopts the app the first attempt created (409 on the retry) instead of leaving a duplicate', async () => {
+  it('adopts the app a lost create made (409 on the retry), and follows the deployment of a lost rollback', async () => {
     const real = await createDoApi({
       token: emulator.token,
       endpoint: emulator.endpoint,
       requestTimeoutMs: 30_000,
     });
-    let lost = 0;
-    // The first create reaches DigitalOcean, and its answer is lost (a client timeout).
+    // The next call of `lose` reaches DigitalOcean, and its answer is lost (a client timeout).
+    let lose: 'createApp' | 'rollback' | undefined = 'createApp';
+    const lost = async <T>(call: 'createApp' | 'rollback', answer: Promise<T>): Promise<T> => {
+      const value = await answer;
+      if (lose !== call) return value;
+      lose = undefined;
+      throw Object.assign(new Error('timeout of 30000ms exceeded'), {
+        isAxiosError: true,
+        code: 'ECONNABORTED',
+      });
+    };
     const api: DoApi = {
-      ...real,
       client: {
         ...real.client,
         app: {
           ...real.client.app,
-          createApp: async (request) => {
-            const answer = await real.client.app.createApp(request);
-            if (lost++ > 0) return answer;
-            throw Object.assign(new Error('timeout of 30000ms exceeded'), {
-              isAxiosError: true,
-              code: 'ECONNABORTED',
-            });
-          },
+          createApp: (request) => lost('createApp', real.client.app.createApp(request)),
         },
+      },
+      raw: {
+        ...real.raw,
+        rollback: (appId, deploymentId, skipPin) =>
+          lost('rollback', real.raw.rollback(appId, deploymentId, skipPin)),
       },
     };
     const provider = providerFor(emulator, { api });
     const name = `adopt${Date.now().toString(36)}`;
-    const result = await createDeployer({
+    const deployer = createDeployer({
       provider,
       state: memoryStateStore(),
       imageBuilder: dockerImageBuilder({ git: false }),
-    }).up({ name, image: { build: { context: fixture } }, port: 8000, env: { GREETING: 'adopted' } });
+    });
+    const spec = { name, image: { build: { context: fixture } }, port: 8000, env: { GREETING: 'adopted' } };
+    const result = await deployer.up(spec);
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('succeeded');
     expect(await (await fetch(`${result.url}/env/GREETING`)).text()).toBe('adopted');
@@ -322,5 +330,20 @@ describe('do-app-platform: a create retried after a lost answer', () => {
     expect(emulator.calls.filter((call) => call.operation === 'PUT /v2/apps/{id}')).toEqual([]);
     const { data } = await real.client.app.listApps({ page: 1, per_page: 100 });
     expect(data.apps.filter((app) => app.spec.name === `${name}-dev`)).toHaveLength(1);
+
+    // A rollback whose answer is lost: the retry is refused (the app is pinned), and Berth follows
+    // the rollback deployment the first attempt started, then commits it.
+    const updated = await deployer.up({ ...spec, env: { GREETING: 'changed' } });
+    expect(updated.status).toBe('succeeded');
+    lose = 'rollback';
+    const rolledBack = await deployer.rollback(spec, { to: result.revision });
+    expect(rolledBack.error).toBeUndefined();
+    expect(rolledBack.status).toBe('succeeded');
+    expect(await (await fetch(`${result.url}/env/GREETING`)).text()).toBe('adopted');
+    const rollbacks = emulator.calls.filter((call) => call.operation === 'POST /v2/apps/{app_id}/rollback');
+    expect(rollbacks.map((call) => call.status)).toEqual([200, 400]);
+    const operations = emulator.calls.map((call) => call.operation);
+    expect(operations).toContain('POST /v2/apps/{app_id}/rollback/commit');
+    expect(operations).not.toContain('POST /v2/apps/{app_id}/rollback/revert');
   });
 });

@@ -111,8 +111,16 @@ export function restoreDeployment(client: AppPlatformClient) {
         },
       );
     context.progress({ step: 'deployment', message: `rolling back to deployment ${source.id}` });
-    const { deployment } = await call(context, 'roll back (POST /v2/apps/{id}/rollback)', (api) =>
+    const deployment = await call(context, 'roll back (POST /v2/apps/{id}/rollback)', (api) =>
       api.raw.rollback(app.id, source.id, false),
+    ).then(
+      (answer) => answer.deployment,
+      async (error: unknown) => {
+        // A retry after a lost answer is refused (the app is pinned): follow the first attempt's deployment.
+        const pinned = (await client.getApp(context, app.id))?.pinned_deployment;
+        if (pinned?.cloned_from === source.id) return pinned;
+        throw error;
+      },
     );
     const finished = await client.follow(context, app.id, deployment.id);
     if (finished.phase !== 'ACTIVE') {
