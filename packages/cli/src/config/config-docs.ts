@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { berthConfigSchema, documentedElsewhere } from './config-schema.js';
 import { stateKinds } from './state-kinds.js';
-import { plannedTargetKinds, targetKinds } from './target-kinds.js';
+import { targetKinds } from './target-kinds.js';
 
 /** One row of the reference. */
 export interface ConfigField {
@@ -144,9 +144,6 @@ export function kindsMarkdown(): string {
     ([name, kind]) =>
       `| \`${name}\` | \`${kind.package}\` | \`${kind.factory}\` | ${kind.description} | ${kind.credentials} | [${kind.docs.split('/').pop()}](${kind.docs.replace(/^docs\//, '')}) |`,
   );
-  const planned = Object.entries(plannedTargetKinds).map(
-    ([name, what]) => `| \`${name}\` | planned | | ${what} | | |`,
-  );
   const states = Object.entries(stateKinds).map(
     ([name, kind]) => `| \`${name}\` | \`${kind.package}\` | ${kind.description} |`,
   );
@@ -156,7 +153,6 @@ export function kindsMarkdown(): string {
     '| `kind` | Package | Factory | Deploys to | Credentials | Docs |',
     '| --- | --- | --- | --- | --- | --- |',
     ...targets,
-    ...planned,
     '',
     '### State-store kinds',
     '',

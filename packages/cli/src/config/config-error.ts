@@ -1,6 +1,5 @@
 import { BerthError, type ValidationIssue } from '@berth/core';
 import type { z } from 'zod';
-import { plannedTargetKinds } from './target-kinds.js';
 
 /** Where the config reference lives; every config error points there. */
 export const CONFIG_DOCS = 'docs/cli.md#config-reference';
@@ -80,9 +79,7 @@ export function toConfigIssues(error: z.ZodError, raw?: unknown, prefix = ''): V
     let message = issue.message;
     if (issue.code === 'invalid_value' && path.endsWith('.kind')) {
       const given = String(valueAt(raw, issue.path) ?? '');
-      const planned = plannedTargetKinds[given];
-      if (planned) message = `"${given}" is planned (${planned}) but not available in this version`;
-      else message = `"${given}" is not a known kind`;
+      message = `"${given}" is not a known kind`;
     }
     if (issue.code === 'unrecognized_keys')
       message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;

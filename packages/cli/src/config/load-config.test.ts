@@ -136,13 +136,23 @@ describe('validateConfig: every error names the file, the field and the fix', ()
       [
         'targets.aws.kind',
         '"lambda" is not a known kind',
-        'Use one of "local-docker", "ssh-host", "cloud-run", "app-runner", "ecs-express"',
+        'Use one of "local-docker", "ssh-host", "cloud-run", "app-runner", "ecs-express", "app-platform"',
       ],
     ],
     [
-      'a planned target kind',
-      { ...minimal, targets: { do: { kind: 'app-platform', options: {} } } },
-      ['targets.do.kind', 'planned (DigitalOcean App Platform, `@berth/provider-do`)'],
+      'a literal DigitalOcean token',
+      { ...minimal, targets: { do: { kind: 'app-platform', options: { token: 'dop_v1_abc' } } } },
+      ['targets.do.options.token', '{ fromEnv: "TOKEN" }'],
+    ],
+    [
+      'a literal DigitalOcean secrets key',
+      {
+        ...minimal,
+        targets: {
+          do: { kind: 'app-platform', options: { token: { fromEnv: 'DO_TOKEN' }, secretsKey: 'a2V5' } },
+        },
+      },
+      ['targets.do.options.secretsKey', '{ fromEnv: "SECRETSKEY" }'],
     ],
     [
       'a literal AWS secret access key',

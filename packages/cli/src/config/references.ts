@@ -4,7 +4,7 @@ import type { ValidationIssue } from '@berth/core';
 
 /** Option keys that hold credentials: a literal string there is refused (the config file is committed). */
 const credentialKey =
-  /(password|passphrase|privatekey|token|secret|apikey|credentials?|secretaccesskey|accesskeyid)$/i;
+  /(password|passphrase|privatekey|token|secret|secretskey|apikey|credentials?|secretaccesskey|accesskeyid)$/i;
 
 /** A URL with a password in it (`postgres://user:password@host/db`). */
 const urlWithPassword = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:[^/?#@]+@/i;

@@ -103,12 +103,16 @@ export const targetKinds = {
     docs: 'docs/providers/aws.md',
     create: async (options) => call((await import('@berth/provider-aws')).ecsExpress, awsOptions(options)),
   },
+  'app-platform': {
+    package: '@berth/provider-do',
+    factory: 'appPlatform(options)',
+    description: 'DigitalOcean App Platform, with DigitalOcean Container Registry',
+    credentials:
+      '`token` (read/write on `app` and `registry`, read on `account`) by reference; `secretsKey` by reference when a spec generates secrets',
+    docs: 'docs/providers/do.md',
+    create: async (options) => call((await import('@berth/provider-do')).appPlatform, options),
+  },
 } satisfies Record<string, TargetKind>;
-
-/** Kinds that are planned on the same contract; naming one gives a clear error instead of "unknown". */
-export const plannedTargetKinds: Record<string, string> = {
-  'app-platform': 'DigitalOcean App Platform, `@berth/provider-do`',
-};
 
 export type TargetKindName = keyof typeof targetKinds;
 export const targetKindNames = Object.keys(targetKinds) as [TargetKindName, ...TargetKindName[]];
