@@ -52,6 +52,8 @@ REGISTRY_SELF_CHECK_REPO=berth-test-env/self-check
 IMAGE_BUSYBOX=berth/busybox:test
 IMAGE_NODE=berth/node:24
 IMAGE_HEALTH=berth/health-service:test
+IMAGE_CADDY=berth/caddy:2.6
+CADDY_DEB_DIR="$STATE_DIR/caddy-deb"
 HEALTH_SERVICE_DIR="$REPO_ROOT/test-support/fixtures/health-service"
 # Every image this script builds carries the hash of its sources under this label.
 HASH_LABEL=dev.berth.test-env.source-hash
@@ -804,11 +806,79 @@ ensure_health_service_image() {
   fi
 }
 
+# caddy_binary: /usr/bin/caddy extracted from Debian's caddy package (apt-get download + dpkg-deb -x,
+# cached under $CADDY_DEB_DIR; nothing is installed on this machine).
+caddy_binary() {
+  local bin="$CADDY_DEB_DIR/root/usr/bin/caddy" deb
+  if [ ! -x "$bin" ]; then
+    if [ "$APT_UPDATED" -eq 0 ]; then
+      quiet apt-get update -q || return 1
+      APT_UPDATED=1
+    fi
+    rm -rf "$CADDY_DEB_DIR" && mkdir -p "$CADDY_DEB_DIR"
+    (cd "$CADDY_DEB_DIR" && quiet apt-get download caddy) || return 1
+    deb="$(ls "$CADDY_DEB_DIR"/caddy_*.deb | head -n 1)"
+    dpkg-deb -x "$deb" "$CADDY_DEB_DIR/root" || return 1
+  fi
+  echo "$bin"
+}
+
+caddy_source_hash() {
+  local bin
+  bin="$(caddy_binary)" || return 1
+  { declare -f build_caddy_image; sha256sum <"$bin"; for lib in $(node_libraries "$bin"); do echo "$lib $(stat -L -c '%s %Y' "$lib")"; done; stat -L -c '%s' /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; } | sha256_of_stdin
+}
+
+# build_caddy_image HASH: FROM scratch + Debian's /usr/bin/caddy + CA certificates, via docker import.
+build_caddy_image() {
+  local hash=$1 bin root lib
+  bin="$(caddy_binary)" || return 1
+  root="$(image_root_dir)"
+  mkdir -p "$root"/{etc,tmp,data,config}
+  install -D -m 0755 "$bin" "$root/usr/bin/caddy"
+  # Debian builds caddy dynamically linked (libc, libzstd): the libraries ldd lists come along.
+  for lib in $(node_libraries "$bin"); do
+    install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+  done
+  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+  fi
+  printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' 'nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin' >"$root/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
+  chmod 1777 "$root/tmp" "$root/data" "$root/config"
+  tar --numeric-owner --owner=0 --group=0 -C "$root" -c . |
+    quiet docker import \
+      --change 'ENV PATH=/usr/bin:/bin XDG_DATA_HOME=/data XDG_CONFIG_HOME=/config' \
+      --change 'CMD ["caddy", "run"]' \
+      --change "LABEL $HASH_LABEL=$hash" \
+      - "$IMAGE_CADDY" || return 1
+  rm -rf "$root"
+}
+
+check_caddy_image() {
+  case "$(docker run --rm "$IMAGE_CADDY" caddy version)" in v2.6.* | 2.6.*) return 0 ;; esac
+  echo "test-env: $IMAGE_CADDY does not run caddy v2.6" >&2
+  return 1
+}
+
+ensure_caddy_image() {
+  local hash
+  hash="$(caddy_source_hash)" || die "downloading Debian's caddy package failed"
+  if [ "$(image_label "$IMAGE_CADDY")" != "$hash" ]; then
+    log "building $IMAGE_CADDY (docker import of Debian's /usr/bin/caddy)"
+    build_caddy_image "$hash" || die "building $IMAGE_CADDY failed"
+    check_caddy_image || die "$IMAGE_CADDY does not work"
+  elif [ "$CHECK" -eq 1 ]; then
+    check_caddy_image || die "$IMAGE_CADDY does not work"
+  fi
+}
+
 ensure_base_images() {
   docker_ping || die "the docker engine does not answer on $DOCKER_SOCKET: run without --only, or with --only docker,images"
   ensure_busybox_image || die "building $IMAGE_BUSYBOX failed"
   ensure_node_image
   ensure_health_service_image
+  ensure_caddy_image
   prune_replaced_images
 }
 ensure_images() { ensure_base_images; }
@@ -1346,11 +1416,11 @@ env_section_registry() {
 env_section_images() {
   docker_ping || return 0
   local image
-  for image in "$IMAGE_BUSYBOX" "$IMAGE_NODE" "$IMAGE_HEALTH"; do
+  for image in "$IMAGE_BUSYBOX" "$IMAGE_NODE" "$IMAGE_HEALTH" "$IMAGE_CADDY"; do
     image_exists "$image" || return 0
   done
   jq -n --arg busybox "$IMAGE_BUSYBOX" --arg node "$IMAGE_NODE" --arg healthService "$IMAGE_HEALTH" \
-    '{busybox: $busybox, node: $node, healthService: $healthService}'
+    --arg caddy "$IMAGE_CADDY" '{busybox: $busybox, node: $node, healthService: $healthService, caddy: $caddy}'
 }
 
 # ssh_env_section USER PORT HOST_KEY_PUB [JQ_FILTER ARGS...]: the fields both SSH hosts share.

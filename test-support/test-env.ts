@@ -39,6 +39,12 @@ export interface ImagesTestEnvironment {
   readonly node: string;
   /** The conformance-test HTTP service (test-support/fixtures/health-service/README.md). */
   readonly healthService: string;
+  /**
+   * Caddy 2.6 from Debian's package (`/usr/bin/caddy`, CA certificates, XDG dirs `/data`,
+   * `/config`), the proxy image of the host providers' proxy mode. Absent in env files written
+   * before it existed: `requireCaddyImage()` fails with the fix.
+   */
+  readonly caddy?: string;
 }
 
 /** An SSH test host: key authentication only, host key pinned (docs/test-environment.md). */
@@ -191,6 +197,9 @@ export function loadTestEnvironment(): TestEnvironment {
       busybox: read('busybox'),
       node: read('node'),
       healthService: read('healthService'),
+      ...(typeof (parsed.images as Record<string, unknown> | undefined)?.caddy === 'string'
+        ? { caddy: read('caddy') }
+        : {}),
     })),
     sshd: readSection(filePath, parsed, 'sshd', (read, readPort) => ({
       ...readSshHost(read, readPort),
@@ -333,4 +342,13 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
 
 function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && 'code' in error;
+}
+
+/** The proxy image (`images.caddy`); fails with the fix when the env file predates it. */
+export function requireCaddyImage(images: ImagesTestEnvironment): string {
+  if (images.caddy) return images.caddy;
+  throw new TestEnvironmentError(
+    `The integration-test environment lacks "images.caddy" (the proxy image built from Debian's caddy package). ` +
+      `Run \`${TEST_ENV_SETUP_COMMAND}\` (as root) at the repository root, then re-run the tests.`,
+  );
 }

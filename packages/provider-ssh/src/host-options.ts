@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
 import { z } from 'zod';
+import { proxyOptionsSchema } from './proxy/proxy-options.js';
 
 /** Options shared by every host provider (local Docker today, SSH hosts later). */
 export const hostOptionsSchema = z.strictObject({
@@ -42,6 +43,13 @@ export const hostOptionsSchema = z.strictObject({
     .optional(),
   /** Seconds a container gets to stop before it is killed. Default 10. */
   stopTimeoutSeconds: z.number().int().min(0).default(10),
+  /**
+   * Put a Berth-managed Caddy proxy in front of the service (`true`, or its settings): zero-downtime
+   * updates, verification before traffic, routing by port or host name, HTTPS. Default: direct mode,
+   * where the revision's container publishes the service port itself and an update stops the old
+   * revision before the new one starts.
+   */
+  proxy: z.union([z.boolean(), proxyOptionsSchema]).optional(),
 });
 
 /** Host provider options as a caller writes them. */

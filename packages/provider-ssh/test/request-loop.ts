@@ -1,0 +1,58 @@
+/**
+ * A bounded request loop against a service URL for the zero-downtime tests: GETs the health path
+ * back to back (one at a time, a few ms apart) and records what answered and when.
+ */
+
+/** One answer of the loop. */
+export interface LoopAnswer {
+  /** Milliseconds since the epoch the request started and its answer ended. */
+  startedAt: number;
+  endedAt: number;
+  /** 0 when nothing answered (refused, reset, timeout). */
+  status: number;
+  /** `revision` of the health body, when it parsed. */
+  revision?: string;
+}
+
+/** Start GETs of `url` + `path` every `intervalMs` until `stop()` (at most `maxMs`). */
+export function requestLoop(
+  url: string,
+  options: { path?: string; intervalMs?: number; maxMs?: number; fetch?: typeof globalThis.fetch } = {},
+) {
+  const answers: LoopAnswer[] = [];
+  const fetchOnce = options.fetch ?? globalThis.fetch;
+  const deadline = Date.now() + (options.maxMs ?? 180_000);
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped && Date.now() < deadline) {
+      const startedAt = Date.now();
+      let status = 0;
+      let revision: string | undefined;
+      try {
+        const response = await fetchOnce(new URL(options.path ?? '/.well-known/health', url), {
+          signal: AbortSignal.timeout(5_000),
+        });
+        status = response.status;
+        const text = await response.text();
+        try {
+          revision = (JSON.parse(text) as { revision?: string }).revision;
+        } catch {}
+      } catch {}
+      answers.push({ startedAt, endedAt: Date.now(), status, ...(revision ? { revision } : {}) });
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 10));
+    }
+  })();
+  return {
+    answers,
+    async stop(): Promise<LoopAnswer[]> {
+      stopped = true;
+      await done;
+      return answers;
+    },
+  };
+}
+
+/** The answers that were not a 200. */
+export function failures(answers: LoopAnswer[]): LoopAnswer[] {
+  return answers.filter((answer) => answer.status !== 200);
+}
