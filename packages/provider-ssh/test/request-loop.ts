@@ -1,3 +1,5 @@
+import type { BerthEvent } from '@berth/core';
+
 /**
  * A bounded request loop against a service URL for the zero-downtime tests: GETs the health path
  * back to back (one at a time, a few ms apart) and records what answered and when.
@@ -55,4 +57,13 @@ export function requestLoop(
 /** The answers that were not a 200. */
 export function failures(answers: LoopAnswer[]): LoopAnswer[] {
   return answers.filter((answer) => answer.status !== 200);
+}
+
+/** When the verify phase of a run ended (ms since the epoch). */
+export function verifiedAt(events: BerthEvent[]): number {
+  const end = events.find(
+    (event) => event.type === 'phase-end' && (event as { phase?: string }).phase === 'verify',
+  );
+  if (!end) throw new Error('the run had no verify phase');
+  return Date.parse(end.timestamp);
 }

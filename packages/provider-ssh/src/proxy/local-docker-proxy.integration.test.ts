@@ -16,7 +16,7 @@ import {
   testDocker,
   uniqueName,
 } from '../../test/docker-test-kit.js';
-import { failures, requestLoop } from '../../test/request-loop.js';
+import { failures, requestLoop, verifiedAt } from '../../test/request-loop.js';
 import { localDocker } from '../local-docker.js';
 
 const env = requireTestEnvironment(['docker', 'images']);
@@ -55,15 +55,6 @@ describeProviderConformance({
     health: { timeoutMs: 30_000 },
   }),
 });
-
-/** When the verify phase of a run ended (ms since the epoch). */
-function verifiedAt(events: BerthEvent[]): number {
-  const end = events.find(
-    (event) => event.type === 'phase-end' && (event as { phase?: string }).phase === 'verify',
-  );
-  if (!end) throw new Error('the run had no verify phase');
-  return Date.parse(end.timestamp);
-}
 
 describe('localDocker proxy mode: traffic', () => {
   const name = uniqueName('px');

@@ -5,7 +5,7 @@
  * domains); redirects are not followed.
  */
 import { Agent, request } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { channelAgent } from './channel-agent.js';
 import type { SshConnection } from './ssh-connection.js';
@@ -101,8 +101,8 @@ function tlsChannelAgent(
   connection: SshConnection,
   connectTo: (hostname: string) => string,
   ca: () => Promise<string | undefined>,
-): Agent {
-  const agent = new Agent({ keepAlive: false });
+): HttpsAgent {
+  const agent = new HttpsAgent({ keepAlive: false });
   // Kept once known: the proxy writes its CA root when it first starts.
   let authorities: string | undefined;
   const load = async () => {
