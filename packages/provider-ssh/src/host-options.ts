@@ -57,6 +57,19 @@ export type HostOptionsInput = z.input<typeof hostOptionsSchema>;
 /** Host provider options with defaults filled in. */
 export type HostOptions = z.output<typeof hostOptionsSchema> & { secretsDir: string };
 
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * `proxy: true | { … }`: a rejected object reports its own fields (`proxy.domain`), not the
+ * union's "Invalid input".
+ */
+function unionBranch(issue: ZodIssue): ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const detailed = issue.errors.find((branch) => branch.some((inner) => inner.path.length > 0));
+  if (!detailed) return [issue];
+  return detailed.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
+}
+
 /** The default secret store folder: `~/.berth/secrets`. */
 export function defaultSecretsDir(home: string = homedir()): string {
   return join(home, '.berth', 'secrets');
@@ -69,7 +82,7 @@ export function defaultSecretsDir(home: string = homedir()): string {
 export function parseHostOptions(input: unknown, providerName: string): HostOptions {
   const result = hostOptionsSchema.safeParse(input ?? {});
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({
+    const issues = result.error.issues.flatMap(unionBranch).map((issue) => ({
       path: `options.${issue.path.join('.')}`,
       message: issue.message,
       hint: `Fix the \`${issue.path.join('.')}\` option of ${providerName}(); see docs/providers/local-docker.md.`,

@@ -225,7 +225,8 @@ export function hostProvider(config: HostProviderConfig): Provider {
       const removed: string[] = [];
       if (proxy) {
         const port = containers.map((container) => parseLabels(container.labels)?.port).find(Boolean);
-        if (await proxy.removeRoutes(context, target.service, port)) removed.push(`proxy-route:${target.service}`);
+        if (await proxy.removeRoutes(context, target.service, port))
+          removed.push(`proxy-route:${target.service}`);
       }
       const images = new Set<string>();
       for (const container of containers) {

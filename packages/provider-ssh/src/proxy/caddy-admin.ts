@@ -20,7 +20,9 @@ export interface CaddyAdmin {
 
 /** Caddy's answer for a path or `@id` it does not know (404, or 400 "unknown object ID"). */
 export function isMissing(status: number, text: string): boolean {
-  return status === 404 || (status === 400 && /unknown object ID|invalid traversal path|not found/i.test(text));
+  return (
+    status === 404 || (status === 400 && /unknown object ID|invalid traversal path|not found/i.test(text))
+  );
 }
 
 interface Answer {
@@ -86,7 +88,7 @@ export function caddyAdmin(open: () => Promise<Duplex>, where: string): CaddyAdm
       const answer = await call('GET', path);
       if (isMissing(answer.status, answer.text)) return undefined;
       if (answer.status >= 300) throw failed('GET', path, answer);
-      return answer.text.trim() === "" ? undefined : (JSON.parse(answer.text) ?? undefined);
+      return answer.text.trim() === '' ? undefined : (JSON.parse(answer.text) ?? undefined);
     },
     async send(method, path, body) {
       const answer = await call(method, path, body);

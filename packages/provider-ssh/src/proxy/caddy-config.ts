@@ -90,9 +90,9 @@ export function tlsPolicyOf(route: ServiceRoute) {
  * the admin API on a UNIX socket only, empty places for servers and TLS policies, and the internal
  * CA kept out of the container's trust store.
  */
-export function initialConfig(): string {
+export function initialConfig(adminSocket: string = ADMIN_SOCKET_IN_CONTAINER): string {
   return `${JSON.stringify({
-    admin: { listen: `unix/${ADMIN_SOCKET_IN_CONTAINER}` },
+    admin: { listen: `unix/${adminSocket}` },
     apps: {
       http: { servers: {} },
       tls: { automation: { policies: [] } },

@@ -3,7 +3,7 @@
  * updates with no failed request, verification before traffic, a failing revision that never
  * serves, rollback by proxy switch, two services behind one proxy, and the conformance suite.
  */
-import { createDeployer, type BerthEvent, memoryStateStore, type ServiceSpecInput } from '@berth/core';
+import { type BerthEvent, createDeployer, memoryStateStore, type ServiceSpecInput } from '@berth/core';
 import { describeProviderConformance } from '@berth/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCaddyImage, requireTestEnvironment } from '../../../../test-support/test-env.js';
@@ -98,7 +98,11 @@ describe('localDocker proxy mode: traffic', () => {
     expect(JSON.parse(health.body)).toEqual({ status: 'ok', revision: first });
     const proxyContainer = await docker.getContainer(proxyName).inspect();
     expect(proxyContainer.HostConfig.NetworkMode).toBe('host');
-    const observed = await provider().observe(testContext(), { service: `${name}-dev`, name, environment: 'dev' });
+    const observed = await provider().observe(testContext(), {
+      service: `${name}-dev`,
+      name,
+      environment: 'dev',
+    });
     expect(observed?.revision).toBe(first);
     expect(observed?.data?.upstreamPort).not.toBe(port);
   });
@@ -118,7 +122,9 @@ describe('localDocker proxy mode: traffic', () => {
       expect(answer.endedAt).toBeGreaterThanOrEqual(verified);
     expect(answers.at(-1)?.revision).toBe(second);
     // The previous revision drained and stopped; it is kept for rollback.
-    const states = (await docker.listContainers({ all: true, filters: { label: [`dev.berth.service=${name}-dev`] } }))
+    const states = (
+      await docker.listContainers({ all: true, filters: { label: [`dev.berth.service=${name}-dev`] } })
+    )
       .map((container) => container.State)
       .sort();
     expect(states).toEqual(['exited', 'running']);
@@ -144,7 +150,11 @@ describe('localDocker proxy mode: traffic', () => {
     expect(result.revision).toBe(first);
     expect(failures(answers)).toEqual([]);
     expect(answers.at(-1)?.revision).toBe(first);
-    const observed = await provider().observe(testContext(), { service: `${name}-dev`, name, environment: 'dev' });
+    const observed = await provider().observe(testContext(), {
+      service: `${name}-dev`,
+      name,
+      environment: 'dev',
+    });
     expect(observed?.revision).toBe(first);
   });
 
@@ -152,14 +162,18 @@ describe('localDocker proxy mode: traffic', () => {
     const result = await deployer.up(spec(other, otherPort));
     expect(result.status).toBe('succeeded');
     const otherRevision = result.revision;
-    expect(JSON.parse((await get(`http://127.0.0.1:${otherPort}`, '/.well-known/health')).body).revision).toBe(
-      otherRevision,
+    expect(
+      JSON.parse((await get(`http://127.0.0.1:${otherPort}`, '/.well-known/health')).body).revision,
+    ).toBe(otherRevision);
+    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(
+      first,
     );
-    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(first);
     const down = await deployer.down(spec(other, otherPort));
     expect(down.status).toBe('destroyed');
     expect((await get(`http://127.0.0.1:${otherPort}`, '/.well-known/health')).status).toBe(0);
-    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(first);
+    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(
+      first,
+    );
   });
 
   it('down removes the service route and keeps the proxy for others', async () => {

@@ -22,12 +22,12 @@ import type { HostOptions } from '../host-options.js';
 import type { ContainerSummary, HostTransport } from '../host-transport.js';
 import { observedFrom, pickCurrent, type RevisionContainer } from '../revisions.js';
 import { caddyAdmin } from './caddy-admin.js';
-import { initialConfig, INTERNAL_ROOT_CERTIFICATE, type ServiceRoute } from './caddy-config.js';
+import { INTERNAL_ROOT_CERTIFICATE, initialConfig, type ServiceRoute } from './caddy-config.js';
 import { PROXY_LABELS, proxyContainerBody } from './proxy-container.js';
 import type { ProxyFiles } from './proxy-files.js';
 import type { ProxySettings } from './proxy-options.js';
-import { pickRevisionPort } from './revision-port.js';
 import { proxyRoutes } from './proxy-routes.js';
+import { pickRevisionPort } from './revision-port.js';
 
 /** What proxy mode works with. */
 export interface ProxyModeConfig {
@@ -94,7 +94,9 @@ export function proxyMode(config: ProxyModeConfig) {
       }
       try {
         await transport.createContainer(proxyContainerBody(settings, user));
-        context.log('info', `Created the proxy container ${settings.name}`, { directory: settings.directory });
+        context.log('info', `Created the proxy container ${settings.name}`, {
+          directory: settings.directory,
+        });
       } catch (error) {
         // Another Berth process created it meanwhile: use that one.
         if (!(await transport.inspectContainer(settings.name))) throw error;
@@ -103,9 +105,13 @@ export function proxyMode(config: ProxyModeConfig) {
       if (!existing) throw new ProviderError('PROVIDER_NOT_FOUND', `The proxy ${settings.name} vanished`);
     }
     if (existing.labels[PROXY_LABELS.role] !== 'proxy')
-      throw new ProviderError('PROVIDER_CONFLICT', `A container named ${settings.name} exists and is not a Berth proxy`, {
-        hint: 'Remove or rename that container, or set `proxy.name` to another name.',
-      });
+      throw new ProviderError(
+        'PROVIDER_CONFLICT',
+        `A container named ${settings.name} exists and is not a Berth proxy`,
+        {
+          hint: 'Remove or rename that container, or set `proxy.name` to another name.',
+        },
+      );
     if (existing.labels[PROXY_LABELS.directory] !== settings.directory)
       throw new ProviderError(
         'PROVIDER_CONFLICT',
@@ -160,11 +166,15 @@ export function proxyMode(config: ProxyModeConfig) {
     drain: boolean,
   ): Promise<ContainerSummary[]> {
     const others = (await host.managed(service)).filter(
-      (container) => container.id !== keep && (container.state === 'running' || container.state === 'restarting'),
+      (container) =>
+        container.id !== keep && (container.state === 'running' || container.state === 'restarting'),
     );
     if (others.length === 0) return [];
     if (drain && settings.drainSeconds > 0) {
-      context.log('info', `Draining ${others.map((container) => container.name).join(', ')} for ${settings.drainSeconds} s`);
+      context.log(
+        'info',
+        `Draining ${others.map((container) => container.name).join(', ')} for ${settings.drainSeconds} s`,
+      );
       await context.clock.sleep(settings.drainSeconds * 1000, context.signal);
     }
     await host.stopAll(context, others);
@@ -185,18 +195,25 @@ export function proxyMode(config: ProxyModeConfig) {
         (other) => other.state === 'running' && parseLabels(other.labels)?.hostPort === route.port,
       );
       if (direct.length > 0) {
-        context.log('warn', `Moving ${labels.service} from direct mode to the proxy: a short gap while the port changes hands`);
+        context.log(
+          'warn',
+          `Moving ${labels.service} from direct mode to the proxy: a short gap while the port changes hands`,
+        );
         await host.stopAll(context, direct);
       }
     }
     const started = context.clock.now();
     await routes.point(route);
     const switchMs = context.clock.now() - started;
-    context.log('info', `Proxy ${settings.name} sends ${route.domain ?? `port ${route.port}`} to ${labels.revision} (switched in ${switchMs} ms)`, {
-      revision: labels.revision,
-      switchMs,
-      upstreamPort: labels.hostPort,
-    });
+    context.log(
+      'info',
+      `Proxy ${settings.name} sends ${route.domain ?? `port ${route.port}`} to ${labels.revision} (switched in ${switchMs} ms)`,
+      {
+        revision: labels.revision,
+        switchMs,
+        upstreamPort: labels.hostPort,
+      },
+    );
     await stopOthers(context, labels.service, container.id, before !== undefined);
     return outcome(labels, container);
   }
@@ -233,22 +250,34 @@ export function proxyMode(config: ProxyModeConfig) {
       // A revision that failed verification earlier may still run beside the serving one.
       const stale = before.filter((container) => {
         const labels = parseLabels(container.labels);
-        return container.state === 'running' && serving !== undefined && labels?.hostPort !== serving && labels?.hostPort !== stablePort(desired.port);
+        return (
+          container.state === 'running' &&
+          serving !== undefined &&
+          labels?.hostPort !== serving &&
+          labels?.hostPort !== stablePort(desired.port)
+        );
       });
       if (stale.length > 0) await host.stopAll(context, stale);
       const port = await freeRevisionPort();
       const created = await host.createRevision(context, desired, { bindAddress: LOOPBACK, hostPort: port });
       await transport.startContainer(created.id);
-      context.log('info', `Started container ${created.name} on ${LOOPBACK}:${port}, beside the serving revision`, {
-        revision: desired.revision,
-      });
+      context.log(
+        'info',
+        `Started container ${created.name} on ${LOOPBACK}:${port}, beside the serving revision`,
+        {
+          revision: desired.revision,
+        },
+      );
       const protect = before
         .filter((container) => parseLabels(container.labels)?.hostPort === serving)
         .map((container) => container.id);
       await host
         .prune(context, desired.service, protect)
         .catch((error: unknown) =>
-          context.log('warn', `Could not prune old revisions of ${desired.service}: ${(error as Error).message}`),
+          context.log(
+            'warn',
+            `Could not prune old revisions of ${desired.service}: ${(error as Error).message}`,
+          ),
         );
       return { ...outcome(created.labels, created), candidateUrl: `http://${LOOPBACK}:${port}` };
     },
@@ -272,11 +301,15 @@ export function proxyMode(config: ProxyModeConfig) {
       if (!wanted) {
         context.log('info', `The container of ${record.revision} is not kept; creating it again`);
         const port = await freeRevisionPort();
-        const created = await host.createRevision(context, record.desired, { bindAddress: LOOPBACK, hostPort: port });
+        const created = await host.createRevision(context, record.desired, {
+          bindAddress: LOOPBACK,
+          hostPort: port,
+        });
         wanted = await transport.inspectContainer(created.id);
         labels = created.labels;
       }
-      if (!wanted || !labels) throw new ProviderError('PROVIDER_NOT_FOUND', `Container ${name} vanished while it was restored`);
+      if (!wanted || !labels)
+        throw new ProviderError('PROVIDER_NOT_FOUND', `Container ${name} vanished while it was restored`);
       if (!wanted.running) await transport.startContainer(wanted.id);
       context.log('info', `Restoring revision ${record.revision} (container ${name})`);
       return switchTo(context, labels, wanted);
@@ -296,7 +329,11 @@ export function proxyMode(config: ProxyModeConfig) {
         url: stableUrl(shown.labels.port),
         ready,
         running: serving !== undefined && (observed.running ?? true),
-        data: { ...observed.data, proxy: settings.name, ...(upstream !== undefined ? { upstreamPort: upstream } : {}) },
+        data: {
+          ...observed.data,
+          proxy: settings.name,
+          ...(upstream !== undefined ? { upstreamPort: upstream } : {}),
+        },
       };
     },
 
@@ -310,7 +347,10 @@ export function proxyMode(config: ProxyModeConfig) {
       const running = await transport.inspectContainer(settings.name);
       if (!running?.running) return false;
       const port = specPort === undefined ? (options.hostPort ?? 443) : stablePort(specPort);
-      const removed = await routes.remove(service, { port, ...(settings.domain ? { domain: settings.domain } : {}) });
+      const removed = await routes.remove(service, {
+        port,
+        ...(settings.domain ? { domain: settings.domain } : {}),
+      });
       if (removed) context.log('info', `Removed the routes of ${service} from the proxy ${settings.name}`);
       return removed;
     },

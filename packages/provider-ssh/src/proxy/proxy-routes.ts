@@ -2,6 +2,8 @@
  * A service's routes on the proxy, each change one admin request on the service's own objects
  * (found by `@id`): read the live upstream, point the stable address at a revision, remove.
  */
+
+import type { CaddyAdmin } from './caddy-admin.js';
 import {
   idsOf,
   routeOf,
@@ -12,7 +14,6 @@ import {
   upstreamPortOf,
   upstreamsOf,
 } from './caddy-config.js';
-import type { CaddyAdmin } from './caddy-admin.js';
 
 const servers = '/config/apps/http/servers';
 

@@ -82,7 +82,11 @@ describe('sshHost docker proxy mode: traffic', () => {
   const other = `pxb-${suffix}`;
   const events: BerthEvent[] = [];
   const shared = provider();
-  const deployer = createDeployer({ provider: shared, state: memoryStateStore(), onEvent: (event) => events.push(event) });
+  const deployer = createDeployer({
+    provider: shared,
+    state: memoryStateStore(),
+    onEvent: (event) => events.push(event),
+  });
   let port: number;
   let otherPort: number;
   let first: string | undefined;
@@ -153,11 +157,13 @@ describe('sshHost docker proxy mode: traffic', () => {
   it('two services share the proxy with separate routes', async () => {
     const result = await deployer.up(spec(other, otherPort));
     expect(result.status).toBe('succeeded');
-    expect(JSON.parse((await get(`http://127.0.0.1:${otherPort}`, '/.well-known/health')).body).revision).toBe(
-      result.revision,
-    );
+    expect(
+      JSON.parse((await get(`http://127.0.0.1:${otherPort}`, '/.well-known/health')).body).revision,
+    ).toBe(result.revision);
     expect((await deployer.down(spec(other, otherPort))).status).toBe('destroyed');
-    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(first);
+    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(
+      first,
+    );
     expect((await deployer.down(spec(name, port))).status).toBe('destroyed');
     expect((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).status).toBe(0);
   });
@@ -167,7 +173,14 @@ describe('sshHost docker proxy mode: traffic', () => {
 function tlsGet(domain: string, port: number, ca?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, servername: domain, path: '/.well-known/health', headers: { host: domain }, ...(ca ? { ca } : {}) },
+      {
+        host: '127.0.0.1',
+        port,
+        servername: domain,
+        path: '/.well-known/health',
+        headers: { host: domain },
+        ...(ca ? { ca } : {}),
+      },
       (response) => {
         let body = '';
         response.on('data', (chunk) => {

@@ -4,7 +4,7 @@
  * firewall. HTTP, and HTTPS when `tls` says which certificate authorities to trust (the proxy's
  * domains); redirects are not followed.
  */
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { channelAgent } from './channel-agent.js';
@@ -43,7 +43,9 @@ export function sshFetch(connection: SshConnection, options: SshFetchOptions = {
     const url = new URL(input instanceof Request ? input.url : input.toString());
     const secure = url.protocol === 'https:' && tlsAgent !== undefined;
     if (url.protocol !== 'http:' && !secure) {
-      return Promise.reject(new TypeError(`sshFetch only speaks http: (and https: with \`tls\`), not ${url.protocol}`));
+      return Promise.reject(
+        new TypeError(`sshFetch only speaks http: (and https: with \`tls\`), not ${url.protocol}`),
+      );
     }
     const body = typeof init?.body === 'string' ? init.body : undefined;
     return new Promise<Response>((resolve, reject) => {
