@@ -39,7 +39,7 @@ export interface HostProviderConfig {
   /** A lock that lives with the target (local Docker: a lock file in the local store). */
   lock?: Provider['lock'];
   /** Proxy mode (`options.proxy`): the proxy's settings and its folder on the host. */
-  proxy?: { settings: ProxySettings; files: ProxyFiles };
+  proxy?: { settings: ProxySettings; files: ProxyFiles; fetch?: typeof globalThis.fetch };
 }
 
 const LOG_LINES = 15;
@@ -62,7 +62,14 @@ export function hostProvider(config: HostProviderConfig): Provider {
   const { transport, options } = config;
   const host = hostOperations({ transport, options, secrets: config.secrets });
   const proxy = config.proxy
-    ? proxyMode({ transport, options, host, files: config.proxy.files, settings: config.proxy.settings })
+    ? proxyMode({
+        transport,
+        options,
+        host,
+        files: config.proxy.files,
+        settings: config.proxy.settings,
+        ...(config.proxy.fetch ? { fetch: config.proxy.fetch } : {}),
+      })
     : undefined;
 
   const provider: Provider = {

@@ -14,6 +14,8 @@ export interface LoopAnswer {
   status: number;
   /** `revision` of the health body, when it parsed. */
   revision?: string;
+  /** Why nothing answered (status 0), or the body of a non-200 answer: to tell a reset from a 502. */
+  error?: string;
 }
 
 /** Start GETs of `url` + `path` every `intervalMs` until `stop()` (at most `maxMs`). */
@@ -30,17 +32,28 @@ export function requestLoop(
       const startedAt = Date.now();
       let status = 0;
       let revision: string | undefined;
+      let error: string | undefined;
       try {
         const response = await fetchOnce(new URL(options.path ?? '/.well-known/health', url), {
           signal: AbortSignal.timeout(5_000),
         });
         status = response.status;
         const text = await response.text();
+        if (status !== 200) error = text.slice(0, 200);
         try {
           revision = (JSON.parse(text) as { revision?: string }).revision;
         } catch {}
-      } catch {}
-      answers.push({ startedAt, endedAt: Date.now(), status, ...(revision ? { revision } : {}) });
+      } catch (failure) {
+        const cause = (failure as { cause?: { code?: string; message?: string } }).cause;
+        error = `${(failure as Error).message}${cause ? `: ${cause.code ?? ''} ${cause.message ?? ''}` : ''}`;
+      }
+      answers.push({
+        startedAt,
+        endedAt: Date.now(),
+        status,
+        ...(revision ? { revision } : {}),
+        ...(error ? { error } : {}),
+      });
       await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 10));
     }
   })();

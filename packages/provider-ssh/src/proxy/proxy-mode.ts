@@ -28,6 +28,7 @@ import type { ProxyFiles } from './proxy-files.js';
 import type { ProxySettings } from './proxy-options.js';
 import { proxyRoutes } from './proxy-routes.js';
 import { pickRevisionPort } from './revision-port.js';
+import { waitUntilAnswers } from './wait-until-answers.js';
 
 /** What proxy mode works with. */
 export interface ProxyModeConfig {
@@ -38,6 +39,8 @@ export interface ProxyModeConfig {
   settings: ProxySettings;
   /** Random numbers in [0, 1) for revision ports. Default `Math.random`. */
   random?: () => number;
+  /** How a restored revision is checked on its own port before the switch (from the host). Default global `fetch`. */
+  fetch?: typeof globalThis.fetch;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -310,7 +313,15 @@ export function proxyMode(config: ProxyModeConfig) {
       }
       if (!wanted || !labels)
         throw new ProviderError('PROVIDER_NOT_FOUND', `Container ${name} vanished while it was restored`);
-      if (!wanted.running) await transport.startContainer(wanted.id);
+      if (!wanted.running) {
+        await transport.startContainer(wanted.id);
+        await waitUntilAnswers(
+          context,
+          config.fetch ?? globalThis.fetch,
+          `http://${LOOPBACK}:${labels.hostPort}`,
+          labels.healthPath,
+        );
+      }
       context.log('info', `Restoring revision ${record.revision} (container ${name})`);
       return switchTo(context, labels, wanted);
     },

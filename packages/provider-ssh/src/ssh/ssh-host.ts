@@ -127,10 +127,20 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
   };
   const proxy = proxySettingsOf(options.host.proxy, `${options.baseDir}/proxy`);
   const proxyFiles = proxy ? sshProxyFiles(connection, proxy.directory) : undefined;
+  const local = wildcard.has(bind) ? (bind === '::' ? '::1' : '127.0.0.1') : bind;
+  // A domain's health checks go to the proxy on the host, trusting its internal CA explicitly.
+  const domain = proxy?.domain;
+  const ca =
+    domain && proxyFiles
+      ? proxy.tls === 'internal'
+        ? () => proxyFiles.readData(INTERNAL_ROOT_CERTIFICATE)
+        : async () => undefined
+      : undefined;
+  const fetchOnHost = healthFetch(connection, domain ?? urlHost ?? urlHostOf(bind), local, ca);
   const base = hostProvider({
     name: 'ssh-docker',
     transport,
-    ...(proxy && proxyFiles ? { proxy: { settings: proxy, files: proxyFiles } } : {}),
+    ...(proxy && proxyFiles ? { proxy: { settings: proxy, files: proxyFiles, fetch: fetchOnHost } } : {}),
     options: hostOptions,
     secrets: hostSecretStore(
       connection,
@@ -144,7 +154,6 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
       return dockerImageBuilder({ docker: client });
     }),
   });
-  const local = wildcard.has(bind) ? (bind === '::' ? '::1' : '127.0.0.1') : bind;
   const audited = withHostAudit(base, {
     connection,
     operator,
@@ -157,15 +166,7 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
       await (await dockerModule()).readBuildContext(request.context, request.dockerfile);
     },
   });
-  // A domain's health checks go to the proxy on the host, trusting its internal CA explicitly.
-  const domain = proxy?.domain;
-  const ca =
-    domain && proxyFiles
-      ? proxy.tls === 'internal'
-        ? () => proxyFiles.readData(INTERNAL_ROOT_CERTIFICATE)
-        : async () => undefined
-      : undefined;
-  return withFetch(audited, healthFetch(connection, domain ?? urlHost ?? urlHostOf(bind), local, ca));
+  return withFetch(audited, fetchOnHost);
 }
 
 function systemdMethod(options: SshSystemdOptions, connection: SshConnection, operator: string): Provider {
