@@ -1114,6 +1114,7 @@ systemd_host_source_hash() {
     "$node" --version
     stat -L -c '%s %Y' "$node"
     for lib in $(node_libraries "$node"); do echo "$lib $(stat -L -c '%s %Y' "$lib")"; done
+    sha256sum <"$(caddy_binary)"
   } | sha256_of_stdin
 }
 
@@ -1131,6 +1132,11 @@ build_systemd_host_image() {
   install -m 0600 "$SSH_CLIENT_KEY.pub" "$root/root/.ssh/authorized_keys"
   install -D -m 0755 "$node" "$root/usr/local/bin/node"
   for lib in $(node_libraries "$node"); do
+    [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+  done
+  # The proxy of the systemd method's proxy mode: Debian's caddy binary only (no caddy.service).
+  install -D -m 0755 "$(caddy_binary)" "$root/usr/bin/caddy"
+  for lib in $(node_libraries "$(caddy_binary)"); do
     [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
   done
   # Start sshd at boot; nothing in a container needs a getty or udev.
@@ -1444,10 +1450,10 @@ env_section_sshd() {
 env_section_systemdHost() {
   docker_ping && systemd_host_container_running && systemd_host_booted || return 0
   ssh_env_section root "$SYSTEMD_HOST_PORT" "$SYSTEMD_HOST_KEY.pub" \
-    --arg container "$SYSTEMD_HOST_CONTAINER" --arg nodePath /usr/local/bin/node \
+    --arg container "$SYSTEMD_HOST_CONTAINER" --arg nodePath /usr/local/bin/node --arg caddyPath /usr/bin/caddy \
     '{host: $host, port: $port, user: $user, privateKeyPath: $privateKeyPath,
       hostKeyFingerprint: $hostKeyFingerprint, knownHostsPath: $knownHostsPath,
-      container: $container, nodePath: $nodePath}'
+      container: $container, nodePath: $nodePath, caddyPath: $caddyPath}'
 }
 
 write_env_file() {

@@ -75,6 +75,8 @@ export interface SystemdHostTestEnvironment extends SshHostTestEnvironment {
   readonly container: string;
   /** Node 24 inside the host. */
   readonly nodePath: string;
+  /** Debian's caddy binary inside the host (no caddy.service enabled), for the proxy mode tests. */
+  readonly caddyPath?: string;
 }
 
 /** PostgreSQL 15 on loopback with password authentication, for `@berth/state-postgres`. */
@@ -210,6 +212,9 @@ export function loadTestEnvironment(): TestEnvironment {
       ...readSshHost(read, readPort),
       container: read('container'),
       nodePath: read('nodePath'),
+      ...(typeof (parsed.systemdHost as Record<string, unknown> | undefined)?.caddyPath === 'string'
+        ? { caddyPath: read('caddyPath') }
+        : {}),
     })),
     postgres: readSection(filePath, parsed, 'postgres', (read, readPort) => ({
       connectionString: read('connectionString'),

@@ -1,4 +1,25 @@
+import { request } from 'node:http';
 import type { BerthEvent } from '@berth/core';
+
+/**
+ * A GET on a new connection each time (`agent: false`), as a client without keep-alive makes it.
+ * Why not `fetch`: Caddy applies every config change by replacing its servers gracefully, which
+ * closes idle keep-alive connections; undici's `fetch` does not retry a request it sent on a
+ * connection the server was closing at that instant (browsers, curl and Go's client do), so a
+ * keep-alive loop can see one `other side closed` at a switch. docs/providers/local-docker.md#proxy-mode.
+ */
+const freshConnectionFetch = ((input: string | URL, init?: RequestInit) =>
+  new Promise<Response>((resolve, reject) => {
+    const url = new URL(input.toString());
+    const req = request(url, { agent: false, ...(init?.signal ? { signal: init.signal } : {}) }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 0 })));
+    });
+    req.on('error', reject);
+    req.end();
+  })) as typeof globalThis.fetch;
 
 /**
  * A bounded request loop against a service URL for the zero-downtime tests: GETs the health path
@@ -24,7 +45,7 @@ export function requestLoop(
   options: { path?: string; intervalMs?: number; maxMs?: number; fetch?: typeof globalThis.fetch } = {},
 ) {
   const answers: LoopAnswer[] = [];
-  const fetchOnce = options.fetch ?? globalThis.fetch;
+  const fetchOnce = options.fetch ?? freshConnectionFetch;
   const deadline = Date.now() + (options.maxMs ?? 180_000);
   let stopped = false;
   const done = (async () => {

@@ -12,6 +12,7 @@ describe('the proxy option', () => {
       directory: '/d',
       drainSeconds: 2,
       tls: 'acme',
+      caddyPath: '/usr/bin/caddy',
     });
   });
 
@@ -22,7 +23,7 @@ describe('the proxy option', () => {
 
   it('the container runs caddy explicitly, on the host network, as the folder owner, resuming its config', () => {
     const settings = proxySettingsOf(
-      { image: 'caddy:2.6', name: 'p', drainSeconds: 1, tls: 'acme' },
+      { image: 'caddy:2.6', name: 'p', drainSeconds: 1, tls: 'acme', caddyPath: '/usr/bin/caddy' },
       '/srv/proxy',
     )!;
     const body = proxyContainerBody(settings, '1000:1000');
