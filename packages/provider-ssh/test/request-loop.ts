@@ -11,12 +11,18 @@ import type { BerthEvent } from '@berth/core';
 const freshConnectionFetch = ((input: string | URL, init?: RequestInit) =>
   new Promise<Response>((resolve, reject) => {
     const url = new URL(input.toString());
-    const req = request(url, { agent: false, ...(init?.signal ? { signal: init.signal } : {}) }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 0 })));
-    });
+    const req = request(
+      url,
+      { agent: false, ...(init?.signal ? { signal: init.signal } : {}) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 0 })),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   })) as typeof globalThis.fetch;

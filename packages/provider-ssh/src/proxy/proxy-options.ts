@@ -43,7 +43,10 @@ export const proxyOptionsSchema = z.strictObject({
   /** Email of the ACME account (expiry notices). */
   acmeEmail: z.email().optional(),
   /** systemd method: the host's caddy binary (Debian's `caddy` package). Default `/usr/bin/caddy`. */
-  caddyPath: z.string().regex(/^\/[^\s"'\\]+$/, { message: 'must be an absolute path without spaces or quotes' }).default('/usr/bin/caddy'),
+  caddyPath: z
+    .string()
+    .regex(/^\/[^\s"'\\]+$/, { message: 'must be an absolute path without spaces or quotes' })
+    .default('/usr/bin/caddy'),
 });
 
 /** The proxy option as a caller writes it: `true` for the defaults. */

@@ -73,7 +73,11 @@ describe('sshHost systemd proxy mode: traffic', () => {
   const other = `sxb-${suffix}`;
   const events: BerthEvent[] = [];
   const shared = provider();
-  const deployer = createDeployer({ provider: shared, state: memoryStateStore(), onEvent: (event) => events.push(event) });
+  const deployer = createDeployer({
+    provider: shared,
+    state: memoryStateStore(),
+    onEvent: (event) => events.push(event),
+  });
   let port: number;
   let otherPort: number;
   let first: string | undefined;
@@ -103,7 +107,9 @@ describe('sshHost systemd proxy mode: traffic', () => {
     expect(result.status).toBe('succeeded');
     expect(result.url).toBe(`http://${env.systemdHost.host}:${port}`);
     first = result.revision;
-    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(first);
+    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(
+      first,
+    );
     const host = hostInspector(env.systemdHost, baseDir, `${name}-dev`);
     expect((await host.run(sh`systemctl is-active ${`${proxyName}.service`}`)).trim()).toBe('active');
     expect((await host.run(sh`systemctl is-active ${unitName(`${name}-dev--a`)}`)).trim()).toBe('active');
@@ -125,7 +131,9 @@ describe('sshHost systemd proxy mode: traffic', () => {
     const host = hostInspector(env.systemdHost, baseDir, `${name}-dev`);
     const switched = (await host.history()).filter((entry) => entry.operation === 'switch').at(-1);
     // The previous slot drained and stopped.
-    expect((await host.run(sh`systemctl is-active ${unitName(`${name}-dev--a`)}; true`)).trim()).toBe("inactive");
+    expect((await host.run(sh`systemctl is-active ${unitName(`${name}-dev--a`)}; true`)).trim()).toBe(
+      'inactive',
+    );
     await host.close();
     expect(switched).toMatchObject({ status: 'succeeded', revision: second });
     expect(phasesOf(switched)).toEqual(['switch:succeeded']);
@@ -156,12 +164,14 @@ describe('sshHost systemd proxy mode: traffic', () => {
   it('two services share the proxy with separate routes; down removes only its own', async () => {
     const result = await deployer.up(spec(other, otherPort));
     expect(result.status).toBe('succeeded');
-    expect(JSON.parse((await get(`http://127.0.0.1:${otherPort}`, '/.well-known/health')).body).revision).toBe(
-      result.revision,
-    );
+    expect(
+      JSON.parse((await get(`http://127.0.0.1:${otherPort}`, '/.well-known/health')).body).revision,
+    ).toBe(result.revision);
     expect((await deployer.down(spec(other, otherPort))).status).toBe('destroyed');
     expect((await get(`http://127.0.0.1:${otherPort}`, '/.well-known/health')).status).toBe(0);
-    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(first);
+    expect(JSON.parse((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).body).revision).toBe(
+      first,
+    );
     expect((await deployer.down(spec(name, port))).status).toBe('destroyed');
     expect((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).status).toBe(0);
   });

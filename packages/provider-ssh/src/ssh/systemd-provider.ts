@@ -18,6 +18,7 @@ import {
 import { urlHostName } from '../container-spec.js';
 import { validateHostSpec } from '../host-provider.js';
 import type { LocalSecretStore } from '../local-secret-store.js';
+import { proxySettingsOf } from '../proxy/proxy-options.js';
 import {
   type AuditEntry,
   type AuditOptions,
@@ -36,10 +37,9 @@ import { joinCommands, sh } from './remote-command.js';
 import { readRemoteFile, writeRemoteFile, writeRemoteFiles } from './remote-files.js';
 import type { SshConnection } from './ssh-connection.js';
 import type { SshSystemdOptions } from './ssh-host-options.js';
-import { pruneSystemdReleases } from './systemd-prune.js';
 import { systemdProxy } from './systemd-proxy.js';
 import { systemdProxyMethods } from './systemd-proxy-methods.js';
-import { proxySettingsOf } from '../proxy/proxy-options.js';
+import { pruneSystemdReleases } from './systemd-prune.js';
 import {
   memoryBytes,
   observedOf,
@@ -265,7 +265,11 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
         const ours =
           proxy &&
           (await proxy.routes
-            .hasServer({ service: target.service, port, ...(proxy.settings.domain ? { domain: proxy.settings.domain } : {}) })
+            .hasServer({
+              service: target.service,
+              port,
+              ...(proxy.settings.domain ? { domain: proxy.settings.domain } : {}),
+            })
             .catch(() => false));
         checks.push(
           ours
@@ -449,7 +453,9 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
         layout,
         { operation: 'down', service: target.service },
         async () => {
-          const specPort = proxied ? (await snapshot(layout, target.service)).record?.desired.port : undefined;
+          const specPort = proxied
+            ? (await snapshot(layout, target.service)).record?.desired.port
+            : undefined;
           const proxyRemoved = proxied ? await proxied.destroy(context, target, specPort) : [];
           await units.remove(target.service);
           // Everything but the history (kept for the audit trail) and the lock (released after).

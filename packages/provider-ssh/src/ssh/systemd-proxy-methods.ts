@@ -19,13 +19,13 @@ import { waitUntilAnswers } from '../proxy/wait-until-answers.js';
 import { type AuditEntry, type AuditOptions, timedPhase } from './host-audit.js';
 import type { HistoryPhase } from './host-history.js';
 import type { HostLayout } from './host-layout.js';
-import { readRemoteFile, writeRemoteFiles } from './remote-files.js';
 import { sh } from './remote-command.js';
+import { readRemoteFile, writeRemoteFiles } from './remote-files.js';
 import type { SshConnection } from './ssh-connection.js';
 import { sshFetch } from './ssh-fetch.js';
 import type { SshSystemdOptions } from './ssh-host-options.js';
-import { pruneSystemdReleases } from './systemd-prune.js';
 import { freeSlot, type SystemdProxy, slotService } from './systemd-proxy.js';
+import { pruneSystemdReleases } from './systemd-prune.js';
 import {
   observedOf,
   type ProxySlot,
@@ -47,7 +47,12 @@ export interface SystemdProxyKit {
   layoutOf(target: ServiceTarget): HostLayout;
   readRecord(layout: HostLayout, revision: string): Promise<SystemdRevisionRecord | undefined>;
   snapshot(layout: HostLayout, service: string, parts?: SnapshotParts): Promise<SystemdSnapshot>;
-  unitFor(layout: HostLayout, desired: DesiredService, releaseId: string, plain: Record<string, string>): string;
+  unitFor(
+    layout: HostLayout,
+    desired: DesiredService,
+    releaseId: string,
+    plain: Record<string, string>,
+  ): string;
   pointCurrent(layout: HostLayout, record: SystemdRevisionRecord): Promise<void>;
   audited<T>(
     context: ProviderContext,
@@ -94,13 +99,20 @@ export function systemdProxyMethods(kit: SystemdProxyKit) {
         await units.restart(service, record.revision, startFileOf(layout, slot));
       } catch (error) {
         const journal = await units.journal(service, journalLines).catch(() => '');
-        throw new ProviderError('DEPLOY_FAILED', `${unitName(service)} did not start: ${(error as Error).message}`, {
-          hint: 'Read the log lines in `details.journal`; check the `start` command and that it listens on $PORT.',
-          cause: error,
-          details: { journal: journal.slice(-2000) },
-        });
+        throw new ProviderError(
+          'DEPLOY_FAILED',
+          `${unitName(service)} did not start: ${(error as Error).message}`,
+          {
+            hint: 'Read the log lines in `details.journal`; check the `start` command and that it listens on $PORT.',
+            cause: error,
+            details: { journal: journal.slice(-2000) },
+          },
+        );
       }
-      context.log('info', `${unitName(service)} runs ${record.revision} on 127.0.0.1:${port}, beside the serving revision`);
+      context.log(
+        'info',
+        `${unitName(service)} runs ${record.revision} on 127.0.0.1:${port}, beside the serving revision`,
+      );
     });
   }
 
@@ -160,9 +172,23 @@ export function systemdProxyMethods(kit: SystemdProxyKit) {
         desired: withoutSecretValues(desired),
         proxy: { slot: freeSlot(serving === undefined ? undefined : host.record), port },
       };
-      await startInSlot(context, layout, record, environment.plain, renderEnvironmentFile(environment.secret), phases);
-      await pruneSystemdReleases(connection, layout, kit.options, context, desired.revision, host.record?.releaseId).catch(
-        (error: unknown) => context.log('warn', `Pruning old releases failed: ${(error as Error).message}`),
+      await startInSlot(
+        context,
+        layout,
+        record,
+        environment.plain,
+        renderEnvironmentFile(environment.secret),
+        phases,
+      );
+      await pruneSystemdReleases(
+        connection,
+        layout,
+        kit.options,
+        context,
+        desired.revision,
+        host.record?.releaseId,
+      ).catch((error: unknown) =>
+        context.log('warn', `Pruning old releases failed: ${(error as Error).message}`),
       );
       return { ...outcome(record), candidateUrl: `http://127.0.0.1:${port}` };
     },
@@ -177,7 +203,10 @@ export function systemdProxyMethods(kit: SystemdProxyKit) {
           timedPhase(context, phases, 'switch', async () => {
             const record = await kit.readRecord(layout, revision);
             if (!record?.proxy)
-              throw new ProviderError('REVISION_NOT_FOUND', `Revision ${revision} has no proxy slot on ${connection.target}`);
+              throw new ProviderError(
+                'REVISION_NOT_FOUND',
+                `Revision ${revision} has no proxy slot on ${connection.target}`,
+              );
             await proxy.ensure(context);
             await switchTo(context, layout, record);
             return outcome(record);
@@ -210,10 +239,13 @@ export function systemdProxyMethods(kit: SystemdProxyKit) {
           await proxy.ensure(context);
           const host = await kit.snapshot(layout, target.service, { sockets: true });
           const serving = await proxy.routes.upstreamPort(target.service);
-          if (kept.proxy && serving === kept.proxy.port && host.currentRevision === kept.revision) return outcome(kept);
+          if (kept.proxy && serving === kept.proxy.port && host.currentRevision === kept.revision)
+            return outcome(kept);
           const taken = serving === undefined ? [] : [serving];
           const port =
-            kept.proxy && !taken.includes(kept.proxy.port) && !(host.sockets ?? []).some((socket) => socket.port === kept.proxy!.port)
+            kept.proxy &&
+            !taken.includes(kept.proxy.port) &&
+            !(host.sockets ?? []).some((socket) => socket.port === kept.proxy!.port)
               ? kept.proxy.port
               : await proxy.freePort(host.sockets ?? [], taken);
           const record: SystemdRevisionRecord = {
@@ -262,7 +294,10 @@ export function systemdProxyMethods(kit: SystemdProxyKit) {
       ]);
       const start = parseUnitStart(startText);
       if (start && start.revision !== revision)
-        return { alive: false, reason: `${unitName(service)} runs revision ${start.revision}, not ${revision}` };
+        return {
+          alive: false,
+          reason: `${unitName(service)} runs revision ${start.revision}, not ${revision}`,
+        };
       const first = unitLiveness(status, '', start);
       if (first.alive) return first;
       const journal = await units.journal(service, journalLines, start?.since).catch(() => '');
@@ -270,10 +305,21 @@ export function systemdProxyMethods(kit: SystemdProxyKit) {
     },
 
     /** `down`: the service's routes and both slot units go (the proxy stays). */
-    async destroy(context: ProviderContext, target: ServiceTarget, specPort: number | undefined): Promise<string[]> {
+    async destroy(
+      context: ProviderContext,
+      target: ServiceTarget,
+      specPort: number | undefined,
+    ): Promise<string[]> {
       const removed: string[] = [];
       const port = proxy.stablePort(specPort ?? 443);
-      if (await proxy.routes.remove(target.service, { port, ...(proxy.settings.domain ? { domain: proxy.settings.domain } : {}) }).catch(() => false))
+      if (
+        await proxy.routes
+          .remove(target.service, {
+            port,
+            ...(proxy.settings.domain ? { domain: proxy.settings.domain } : {}),
+          })
+          .catch(() => false)
+      )
         removed.push(`proxy-route:${target.service}`);
       for (const slot of ['a', 'b'] as const) {
         await units.remove(slotService(target.service, slot));

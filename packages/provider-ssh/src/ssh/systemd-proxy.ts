@@ -92,16 +92,22 @@ export function systemdProxy(input: {
     const text = renderProxyUnit(settings, username === 'root' ? undefined : username);
     const installed = await connection.run(sh`cat -- ${unitPath} 2>/dev/null; true`);
     if (installed.stdout !== '' && !installed.stdout.includes(`--config ${paths.init} `))
-      throw new ProviderError('PROVIDER_CONFLICT', `${unit} on ${connection.target} serves another proxy folder`, {
-        hint: 'Use the same `proxy.directory` for every service of this proxy, or another `proxy.name`.',
-      });
+      throw new ProviderError(
+        'PROVIDER_CONFLICT',
+        `${unit} on ${connection.target} serves another proxy folder`,
+        {
+          hint: 'Use the same `proxy.directory` for every service of this proxy, or another `proxy.name`.',
+        },
+      );
     if (installed.stdout !== text)
       await connection.run(
         sh`${sudo} sh -c ${'umask 022 && cat > "$1.berth-tmp" && mv -f "$1.berth-tmp" "$1"'} sh ${unitPath} && ${sudo} systemctl daemon-reload`,
         { stdin: text, description: `install ${unitPath}` },
       );
     context.log('info', `Starting the proxy ${unit} on ${connection.target} (as ${user})`);
-    await connection.run(sh`${sudo} systemctl enable --now --quiet ${unit}`, { description: `start ${unit}` });
+    await connection.run(sh`${sudo} systemctl enable --now --quiet ${unit}`, {
+      description: `start ${unit}`,
+    });
     const deadline = context.clock.now() + ADMIN_WAIT_MS;
     while (!(await admin.ping())) {
       if (context.clock.now() > deadline) {
@@ -140,7 +146,9 @@ export function systemdProxy(input: {
 
   /** Stop a unit (a slot, or the direct-mode unit); a missing one is fine. */
   async function stopUnit(name: string): Promise<void> {
-    await connection.run(sh`${sudo} systemctl stop ${name} 2>/dev/null; true`, { description: `stop ${name}` });
+    await connection.run(sh`${sudo} systemctl stop ${name} 2>/dev/null; true`, {
+      description: `stop ${name}`,
+    });
   }
 
   return { settings, routes, stablePort, stableUrl, routeFor, ensure, check, freePort, stopUnit, sudo };
