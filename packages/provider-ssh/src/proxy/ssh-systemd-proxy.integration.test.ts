@@ -176,3 +176,35 @@ describe('sshHost systemd proxy mode: traffic', () => {
     expect((await get(`http://127.0.0.1:${port}`, '/.well-known/health')).status).toBe(0);
   });
 });
+
+describe('sshHost systemd proxy mode: preflight', () => {
+  it('refuses to deploy when the host has no caddy, with the fix, before anything is sent', async () => {
+    const name = `sxc-${suffix}`;
+    const missing = sshHost({
+      method: 'systemd',
+      ssh: sshOptionsOf(env.systemdHost),
+      baseDir,
+      start: [env.systemdHost.nodePath, 'server.js'],
+      secretsDir: secrets.path,
+      operator: 'proxy-test',
+      proxy: { name: proxyName, caddyPath: '/usr/local/bin/no-caddy-here' },
+    });
+    const deployer = createDeployer({ provider: missing, state: memoryStateStore() });
+    try {
+      const result = await deployer.up({
+        name,
+        image: { build: { context: fixture } },
+        port: await freePort(),
+      });
+      expect(result.status).toBe('failed');
+      expect(result.error).toMatchObject({
+        code: 'PREFLIGHT_FAILED',
+        message: expect.stringContaining('proxy: The proxy needs caddy'),
+        hint: expect.stringContaining('apt-get install caddy'),
+      });
+      expect(result.phases.map((phase) => phase.name)).not.toContain('image');
+    } finally {
+      await missing.close?.();
+    }
+  });
+});
