@@ -210,9 +210,15 @@ export function hostProvider(config: HostProviderConfig): Provider {
     },
 
     async listRevisions(_context, target) {
-      return newestFirst(await host.managed(target.service)).flatMap(
-        (container) => revisionInfoOf(container) ?? [],
-      );
+      const containers = newestFirst(await host.managed(target.service));
+      // Proxy mode: the revision with traffic is the one the proxy forwards to, not any that runs.
+      const upstream = proxy ? await proxy.upstreamOf(target.service) : undefined;
+      return containers.flatMap((container) => {
+        const info = revisionInfoOf(container);
+        if (!info || !proxy) return info ?? [];
+        const routed = upstream !== undefined && parseLabels(container.labels)?.hostPort === upstream;
+        return { ...info, traffic: routed ? 100 : 0 };
+      });
     },
 
     async probeRevision(_context, target, revision) {
