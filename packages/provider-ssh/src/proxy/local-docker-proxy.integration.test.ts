@@ -140,6 +140,15 @@ describe('localDocker proxy mode: traffic', () => {
     expect(result.revision).toBe(second);
     expect(failures(answers)).toEqual([]);
     expect(new Set(answers.map((answer) => answer.revision))).toEqual(new Set([second]));
+    // The failed revision may still run beside it, but the proxy never sent it a request.
+    const revisions = await provider().listRevisions!(testContext(), {
+      service: `${name}-dev`,
+      name,
+      environment: 'dev',
+    });
+    expect(
+      revisions.filter((revision) => revision.traffic === 100).map((revision) => revision.revision),
+    ).toEqual([second]);
   });
 
   it('a manual rollback is a proxy switch to the kept revision, with no failed request', async () => {
