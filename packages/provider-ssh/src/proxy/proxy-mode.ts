@@ -16,14 +16,13 @@ import {
 } from '@berth/core';
 import { parseLabels, type RevisionLabels } from '../container-labels.js';
 import { containerName, serviceUrl } from '../container-spec.js';
-import { lastLines } from '../docker-logs.js';
 import type { HostOperations } from '../host-operations.js';
 import type { HostOptions } from '../host-options.js';
 import type { ContainerSummary, HostTransport } from '../host-transport.js';
 import { observedFrom, pickCurrent, type RevisionContainer } from '../revisions.js';
 import { caddyAdmin } from './caddy-admin.js';
-import { INTERNAL_ROOT_CERTIFICATE, initialConfig, type ServiceRoute } from './caddy-config.js';
-import { PROXY_LABELS, proxyContainerBody } from './proxy-container.js';
+import { INTERNAL_ROOT_CERTIFICATE, type ServiceRoute } from './caddy-config.js';
+import { ensureDockerProxy } from './docker-proxy.js';
 import type { ProxyFiles } from './proxy-files.js';
 import type { ProxySettings } from './proxy-options.js';
 import { proxyRoutes } from './proxy-routes.js';
@@ -44,7 +43,6 @@ export interface ProxyModeConfig {
 }
 
 const LOOPBACK = '127.0.0.1';
-const ADMIN_WAIT_MS = 20_000;
 
 /** Proxy mode bound to one host. */
 export function proxyMode(config: ProxyModeConfig) {
@@ -71,62 +69,8 @@ export function proxyMode(config: ProxyModeConfig) {
     upstreamPort: labels.hostPort,
   });
 
-  async function waitForAdmin(context: ProviderContext, id: string): Promise<void> {
-    const deadline = context.clock.now() + ADMIN_WAIT_MS;
-    while (!(await admin.ping())) {
-      if (context.clock.now() > deadline) {
-        const logs = await transport.containerLogs(id, 30).catch(() => '');
-        throw new ProviderError('PROVIDER_UNAVAILABLE', `The proxy ${settings.name} does not answer`, {
-          hint: `Its admin socket ${files.adminDescription} did not open within ${ADMIN_WAIT_MS / 1000} s. Last log lines:\n${lastLines(logs, 15).join('\n')}`,
-        });
-      }
-      await context.clock.sleep(200, context.signal);
-    }
-  }
-
-  /** Make sure the proxy container runs (create it the first time) and its admin API answers. */
-  async function ensureProxy(context: ProviderContext): Promise<void> {
-    let existing = await transport.inspectContainer(settings.name);
-    if (!existing) {
-      const { user } = await files.prepare(initialConfig());
-      if (!(await transport.inspectImage(settings.image))) {
-        context.log('info', `Pulling the proxy image ${settings.image}`);
-        await transport.pullImage(settings.image, undefined, (message) =>
-          context.progress({ step: 'pull', message }),
-        );
-      }
-      try {
-        await transport.createContainer(proxyContainerBody(settings, user));
-        context.log('info', `Created the proxy container ${settings.name}`, {
-          directory: settings.directory,
-        });
-      } catch (error) {
-        // Another Berth process created it meanwhile: use that one.
-        if (!(await transport.inspectContainer(settings.name))) throw error;
-      }
-      existing = await transport.inspectContainer(settings.name);
-      if (!existing) throw new ProviderError('PROVIDER_NOT_FOUND', `The proxy ${settings.name} vanished`);
-    }
-    if (existing.labels[PROXY_LABELS.role] !== 'proxy')
-      throw new ProviderError(
-        'PROVIDER_CONFLICT',
-        `A container named ${settings.name} exists and is not a Berth proxy`,
-        {
-          hint: 'Remove or rename that container, or set `proxy.name` to another name.',
-        },
-      );
-    if (existing.labels[PROXY_LABELS.directory] !== settings.directory)
-      throw new ProviderError(
-        'PROVIDER_CONFLICT',
-        `The proxy ${settings.name} keeps its files in ${existing.labels[PROXY_LABELS.directory]}, not ${settings.directory}`,
-        { hint: 'Use the same `proxy.directory` for every service of this proxy, or another `proxy.name`.' },
-      );
-    if (!existing.running) {
-      context.log('info', `Starting the proxy container ${settings.name}`);
-      await transport.startContainer(existing.id);
-    }
-    await waitForAdmin(context, existing.id);
-  }
+  const ensureProxy = (context: ProviderContext) =>
+    ensureDockerProxy({ transport, files, settings, admin }, context);
 
   /** A free loopback port for a new revision: not published or labelled by any container, nothing listening. */
   async function freeRevisionPort(): Promise<number> {
