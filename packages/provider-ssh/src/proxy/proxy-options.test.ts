@@ -21,6 +21,16 @@ describe('the proxy option', () => {
       expect(() => parseHostOptions({ proxy }, 'sshHost')).toThrow(/options\.proxy\./);
   });
 
+  it('refuses a proxy folder a bind mount or a unit file cannot name, before any I/O', () => {
+    for (const directory of ['relative/proxy', '/srv/a:b', '/srv/with space'])
+      expect(() => proxySettingsOf({ ...proxySettingsOf(true, '/d')!, directory }, '/d')).toThrow(
+        expect.objectContaining({
+          code: 'PROVIDER_OPTIONS_INVALID',
+          hint: expect.stringContaining('proxy.directory'),
+        }),
+      );
+  });
+
   it('the container runs caddy explicitly, on the host network, as the folder owner, resuming its config', () => {
     const settings = proxySettingsOf(
       { image: 'caddy:2.6', name: 'p', drainSeconds: 1, tls: 'acme', caddyPath: '/usr/bin/caddy' },

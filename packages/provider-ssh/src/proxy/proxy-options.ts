@@ -3,6 +3,7 @@
  * service's stable address, so a new revision starts beside the old one, is verified on its own
  * port, and takes traffic only then (see docs/providers/local-docker.md#proxy-mode).
  */
+import { BerthError } from '@berth/core';
 import { z } from 'zod';
 
 /** `proxy: { … }`, every field optional. */
@@ -62,5 +63,19 @@ export function proxySettingsOf(
 ): ProxySettings | undefined {
   if (!proxy) return undefined;
   const parsed = proxy === true ? proxyOptionsSchema.parse({}) : proxy;
-  return { ...parsed, directory: parsed.directory ?? defaultDirectory };
+  const directory = parsed.directory ?? defaultDirectory;
+  // Bind mounts are `host:container[:ro]` and unit files split on spaces: the folder must fit both.
+  if (!directory.startsWith('/') || /[:\s"'\\]/.test(directory))
+    throw new BerthError('PROVIDER_OPTIONS_INVALID', `Invalid proxy folder ${JSON.stringify(directory)}`, {
+      hint: 'Set `proxy.directory` to an absolute path without spaces, quotes or colons (the default is under the base folder).',
+      details: {
+        issues: [
+          {
+            path: 'options.proxy.directory',
+            message: 'must be an absolute path without spaces, quotes or colons',
+          },
+        ],
+      },
+    });
+  return { ...parsed, directory };
 }
