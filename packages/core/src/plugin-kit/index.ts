@@ -4,10 +4,10 @@
  * need this entry.
  */
 
-// Providers: check a provider object, read its capabilities, read the platform action an error carries.
-export { assertProvider, capabilitiesOf, platformActionOf } from '../provider/define-provider.js';
 // Health: verify a URL the way the engine does (a provider that checks a revision before it shifts traffic).
 export { type VerifyHealthOptions, verifyHealth } from '../health/verify-health.js';
+// Providers: check a provider object, read its capabilities, read the platform action an error carries.
+export { assertProvider, capabilitiesOf, platformActionOf } from '../provider/define-provider.js';
 // Secrets: keep secret values a provider handles out of its own messages and logs.
 export { REDACTED, Redactor } from '../secrets/redactor.js';
 // State stores: the lock and history rules every store applies, and state migration.
