@@ -18,8 +18,9 @@ it('loads the Google Cloud SDKs only when the provider first needs a client', as
   });
   expect(provider.name).toBe('gcp-cloud-run');
   expect(sdkModulesLoaded()).toEqual([]);
+  const { cloudRunOptionsSchema } = await import('./cloud-run-options.js');
   const clients = gcp.createGcpClients(
-    gcp.cloudRunOptionsSchema.parse({ project: 'my-project', region: 'europe-west1', transport: 'rest' }),
+    cloudRunOptionsSchema.parse({ project: 'my-project', region: 'europe-west1', transport: 'rest' }),
   );
   expect(sdkModulesLoaded().length).toBeGreaterThan(0);
   await clients.close();
