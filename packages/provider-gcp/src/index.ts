@@ -4,4 +4,4 @@
  */
 export type { CloudRunOptions } from './cloud-run-options.js';
 export { cloudRun } from './cloud-run-provider.js';
-export { createGcpClients, type GcpClients } from './gcp-clients.js';
+export type { GcpClients } from './gcp-clients.js';

@@ -19,7 +19,8 @@ it('loads the Google Cloud SDKs only when the provider first needs a client', as
   expect(provider.name).toBe('gcp-cloud-run');
   expect(sdkModulesLoaded()).toEqual([]);
   const { cloudRunOptionsSchema } = await import('./cloud-run-options.js');
-  const clients = gcp.createGcpClients(
+  const { createGcpClients } = await import('./gcp-clients.js');
+  const clients = createGcpClients(
     cloudRunOptionsSchema.parse({ project: 'my-project', region: 'europe-west1', transport: 'rest' }),
   );
   expect(sdkModulesLoaded().length).toBeGreaterThan(0);
