@@ -80,9 +80,10 @@ async function step(label: string, command: string, args: string[], cwd: string,
       killed?: boolean;
       message: string;
     };
+    // The message repeats stderr: keep its first line (the command); the output is printed once below.
     const why = killed
       ? `did not finish within ${timeoutMs / 1000} s (a process that does not exit by itself?)`
-      : message;
+      : message.split('\n')[0];
     failures.push(`${label}: ${why}\n${`${stdout}\n${stderr}`.trim().split('\n').slice(-40).join('\n')}`);
     return undefined;
   }
