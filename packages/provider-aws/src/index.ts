@@ -6,6 +6,6 @@
 export type { AppRunnerOptions } from './app-runner/app-runner-options.js';
 export { appRunner } from './app-runner/app-runner-provider.js';
 export type { AwsClients } from './aws-clients.js';
-export type { AwsInjected } from './aws-options.js';
+export type { AwsInjected, AwsSharedOptionsInput } from './aws-options.js';
 export type { EcsExpressOptions } from './ecs-express/ecs-express-options.js';
 export { ecsExpress } from './ecs-express/ecs-express-provider.js';
