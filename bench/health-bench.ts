@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyHealth } from '@berth/core';
+import { verifyHealth } from '@berth/core/plugin-kit';
 import { type Summary, summarise } from './measure.ts';
 
 /** One case's result: `lateMs` is verify's end minus the moment the server started answering. */

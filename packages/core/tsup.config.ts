@@ -5,6 +5,8 @@ export default defineConfig({
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
     'docker/index': 'src/docker/index.ts',
+    'plugin-kit/index': 'src/plugin-kit/index.ts',
+    'schemas/index': 'src/schemas/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

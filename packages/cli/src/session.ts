@@ -3,15 +3,9 @@
  * dependency order, one provider per target, the state store, the output and the run's log file.
  */
 import { join } from 'node:path';
-import {
-  type BerthError,
-  createDeployer,
-  type Deployer,
-  type Provider,
-  Redactor,
-  type StateStore,
-} from '@berth/core';
+import { type BerthError, createDeployer, type Deployer, type Provider, type StateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/core/docker';
+import { Redactor } from '@berth/core/plugin-kit';
 import { buildProvider, buildStateStore } from './config/build-target.js';
 import { configError } from './config/config-error.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';

@@ -71,4 +71,46 @@ export interface AwsInjected {
   clients?: Partial<AwsClients>;
 }
 
+/**
+ * The options `appRunner()` and `ecsExpress()` share, as written by the caller (defaults may be left
+ * out). Written out so that the package's types do not expose zod's; `aws-options.check.ts` proves they
+ * match the schemas.
+ */
+export interface AwsSharedOptionsInput extends AwsInjected {
+  /** AWS region, e.g. `eu-west-1`. */
+  region: string;
+  /** One endpoint for every API (the emulator: `emulator.url`). Default: AWS's regional endpoints. */
+  endpoint?: string | undefined;
+  /** ECR repository of a service: `<repositoryPrefix>/<service>`. Default `berth`. */
+  repositoryPrefix?: string | undefined;
+  /** Secrets are named `<secretPrefix>/<service>/<KEY>`. Default `berth`. */
+  secretPrefix?: string | undefined;
+  /** Tags put on the service, its repository and its secrets (besides `managed-by=berth`). */
+  tags?: Record<string, string> | undefined;
+  /** Where images are pushed. Default: the ECR `proxyEndpoint` from `GetAuthorizationToken`. */
+  registry?:
+    | {
+        /** Push to this registry host instead (e.g. the emulator's local registry, `127.0.0.1:5000`). */
+        host?: string | undefined;
+      }
+    | undefined;
+  /** What `down` does with the service's secrets. */
+  secretDeletion?:
+    | {
+        /** Days Secrets Manager keeps a deleted secret restorable (7–30). Default 7. */
+        recoveryWindowInDays?: number | undefined;
+        /** Delete at once, without recovery. Default false. */
+        forceDelete?: boolean | undefined;
+      }
+    | undefined;
+  /** `https` (default): the service URL is `https://<host>`. The emulator serves `http`. */
+  urlScheme?: 'https' | 'http' | undefined;
+  /** How often an operation or deployment is polled. Default 2 s. */
+  pollIntervalMs?: number | undefined;
+  /** How long an operation or deployment may take. Default 30 min. */
+  operationTimeoutMs?: number | undefined;
+  /** Retries of throttling and transient errors, with backoff on the run's clock. */
+  retry?: { attempts?: number | undefined; baseDelayMs?: number | undefined } | undefined;
+}
+
 export type AwsSharedOptions = z.output<typeof awsSharedOptionsSchema> & AwsInjected;

@@ -79,8 +79,53 @@ export interface AppPlatformInjected {
   fetch?: typeof globalThis.fetch;
 }
 
-/** The options as written by the caller. */
-export type AppPlatformOptions = z.input<typeof appPlatformOptionsSchema> & AppPlatformInjected;
+/** An App Platform region (`app_spec.region`). */
+export type AppPlatformRegion = (typeof appPlatformRegions)[number];
+
+/**
+ * The options of `appPlatform()` as written by the caller (checked against the schema in
+ * `./app-platform-options.check.ts`; the schema above documents each default).
+ */
+export interface AppPlatformOptions extends AppPlatformInjected {
+  /** A DigitalOcean API token (read and write scopes on `app` and `registry`, read on `account`). */
+  token: string;
+  /** The API base URL, including `/v2`. Default `https://api.digitalocean.com/v2`. */
+  endpoint?: string | undefined;
+  /** App Platform region of the app, e.g. `fra`. */
+  region: AppPlatformRegion;
+  /** The DigitalOcean Container Registry images are pushed to. */
+  registry: {
+    /** The account's registry name (`registry.digitalocean.com/<name>`). */
+    name: string;
+    /** Create the registry in `preflight` when the account has none. Default false. */
+    create?: boolean | undefined;
+    /** Subscription tier of a registry created by `create`. Default `basic`. */
+    subscriptionTier?: 'starter' | 'basic' | 'professional' | undefined;
+    /** Region of a registry created by `create` (DOCR regions such as `fra1`). */
+    region?: string | undefined;
+    /** Push to this host instead of `registry.digitalocean.com` (e.g. the emulator's local registry). */
+    host?: string | undefined;
+  };
+  /** Key (32 bytes, base64) that encrypts `generate` secrets kept in the registry. */
+  secretsKey?: string | undefined;
+  /** How long registry push credentials live, in seconds (60–86400). Default 3600. */
+  credentialExpirySeconds?: number | undefined;
+  /** How often a deployment is polled. Default 2 s. */
+  pollIntervalMs?: number | undefined;
+  /** How long a deployment may take. Default 30 min. */
+  deploymentTimeoutMs?: number | undefined;
+  /** Timeout of one API request. Default 30 s. */
+  requestTimeoutMs?: number | undefined;
+  /** Retries of 429s (honouring `retry-after`/`ratelimit-reset`) and 5xx answers. */
+  retry?:
+    | {
+        attempts?: number | undefined;
+        baseDelayMs?: number | undefined;
+        /** The longest wait between two attempts, however long the API asks. Default 60 s. */
+        maxDelayMs?: number | undefined;
+      }
+    | undefined;
+}
 /** Validated options. */
 export type ResolvedAppPlatformOptions = z.output<typeof appPlatformOptionsSchema> & AppPlatformInjected;
 

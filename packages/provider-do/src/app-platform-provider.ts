@@ -3,6 +3,7 @@ import {
   type DesiredService,
   defineProvider,
   type ObservedService,
+  type Provider,
   type ProviderContext,
   ProviderError,
   type ServiceTarget,
@@ -38,7 +39,7 @@ const liveSpecs = (app: App): AppSpec[] => [
  * redeploy. Rollbacks use App Platform's rollback API (validate, pinned rollback, then commit after
  * Berth's verification, or revert). dots-wrapper is loaded on first use.
  */
-export function appPlatform(input: AppPlatformOptions) {
+export function appPlatform(input: AppPlatformOptions): Provider {
   const options = parseAppPlatformOptions(input);
   const client = appPlatformClient(options);
   const { call } = client;

@@ -70,13 +70,52 @@ export const cloudRunOptionsSchema: ReturnType<typeof buildCloudRunOptionsSchema
   buildCloudRunOptionsSchema(loadZod()),
 );
 
-/** The options as written by the caller, plus injectable ports that a schema cannot describe. */
-export type CloudRunOptions = Zod.input<typeof cloudRunOptionsSchema> & {
+/**
+ * The options of `cloudRun()` as written by the caller (defaults may be left out), plus injectable
+ * ports that a schema cannot describe. Written out so that the package's types do not expose zod's;
+ * `cloud-run-options.check.ts` proves they match `cloudRunOptionsSchema`.
+ */
+export interface CloudRunOptions {
+  /** Google Cloud project id, e.g. `my-project`. */
+  project: string;
+  /** Cloud Run region, e.g. `europe-west1`. */
+  region: string;
+  /** Artifact Registry Docker repository for images; created when missing. Default `berth`. */
+  repository?: string | undefined;
+  /** `verify-before-traffic` (default): a new revision gets no traffic until verified on its tag URL. `direct`: all traffic at once, moved back on failure. */
+  strategy?: 'verify-before-traffic' | 'direct' | undefined;
+  /** Traffic tag of the revision under verification. Default `candidate`. */
+  candidateTag?: string | undefined;
+  /** Runtime service account of the revisions. Default: the project's Compute Engine default account. */
+  serviceAccount?: string | undefined;
+  /** Minimum instances when the spec does not say. Default 1 (no cold start for agents). */
+  minInstances?: number | undefined;
+  /** Labels put on the service and its secrets. */
+  labels?: Record<string, string> | undefined;
+  /** Where images are pushed. Default host `${region}-docker.pkg.dev` with an OAuth access token. */
+  registry?:
+    | {
+        /** Registry host, e.g. `127.0.0.1:5000` for a local registry. */
+        host?: string | undefined;
+        /** Fixed credentials instead of `oauth2accesstoken` + access token. */
+        credentials?: { username: string; password: string } | undefined;
+      }
+    | undefined;
+  /** A different API endpoint for all three APIs, e.g. the emulator: `{ apiEndpoint: '127.0.0.1', port, protocol: 'http' }`. Implies the REST transport. */
+  endpoint?:
+    | { apiEndpoint: string; port?: number | undefined; protocol?: 'http' | 'https' | undefined }
+    | undefined;
+  /** `grpc` (default) or `rest` (HTTP/JSON, `fallback: true`). */
+  transport?: 'grpc' | 'rest' | undefined;
+  /** Write the Service resource Berth applies to this folder (e.g. `.deployment/gcp`) for review. */
+  manifestDir?: string | undefined;
+  /** Retries of transient API errors (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED). */
+  retry?: { attempts?: number | undefined; baseDelayMs?: number | undefined } | undefined;
   /** Credentials; default Application Default Credentials. */
   authClient?: AuthClient;
   /** Prebuilt SDK clients (tests, custom transports). */
   clients?: Partial<GcpClients>;
-};
+}
 
 /** Validated options. */
 export type ResolvedCloudRunOptions = Zod.output<typeof cloudRunOptionsSchema> & {

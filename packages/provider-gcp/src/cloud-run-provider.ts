@@ -6,6 +6,7 @@ import {
   type DesiredService,
   defineProvider,
   type PreflightCheck,
+  type Provider,
   type ProviderContext,
   type ServiceSpec,
   type ServiceTarget,
@@ -60,7 +61,7 @@ function resolveOptions(options: CloudRunOptions): ResolvedCloudRunOptions {
  * Deploy to Google Cloud Run (Admin API v2), with secrets in Secret Manager and images in Artifact
  * Registry. New revisions get no traffic until Berth verified them on their tag URL.
  */
-export function cloudRun(input: CloudRunOptions) {
+export function cloudRun(input: CloudRunOptions): Provider {
   const options = resolveOptions(input);
   const { project, region } = options;
   let clients: GcpClients | undefined;

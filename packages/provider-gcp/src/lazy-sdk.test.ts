@@ -18,8 +18,10 @@ it('loads the Google Cloud SDKs only when the provider first needs a client', as
   });
   expect(provider.name).toBe('gcp-cloud-run');
   expect(sdkModulesLoaded()).toEqual([]);
-  const clients = gcp.createGcpClients(
-    gcp.cloudRunOptionsSchema.parse({ project: 'my-project', region: 'europe-west1', transport: 'rest' }),
+  const { cloudRunOptionsSchema } = await import('./cloud-run-options.js');
+  const { createGcpClients } = await import('./gcp-clients.js');
+  const clients = createGcpClients(
+    cloudRunOptionsSchema.parse({ project: 'my-project', region: 'europe-west1', transport: 'rest' }),
   );
   expect(sdkModulesLoaded().length).toBeGreaterThan(0);
   await clients.close();

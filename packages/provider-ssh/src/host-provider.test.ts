@@ -1,4 +1,5 @@
-import { BerthError, type DesiredService, type ProviderContext, serviceSpecSchema } from '@berth/core';
+import { BerthError, type DesiredService, type ProviderContext } from '@berth/core';
+import { serviceSpecSchema } from '@berth/core/schemas';
 import { describe, expect, it } from 'vitest';
 import { type FakeHostTransport, fakeHostTransport } from '../test/fake-host-transport.js';
 import { parseHostOptions } from './host-options.js';

@@ -3,23 +3,10 @@
  * machine; `sshHost()` deploys to your own server over SSH, with Docker or systemd;
  * `hostProvider()` is the container deploy logic over any `HostTransport`.
  */
-export { buildLabels, LABELS, MANAGED_BY, parseLabels, type RevisionLabels } from './container-labels.js';
-export {
-  buildCreateBody,
-  containerName,
-  type HostSettings,
-  parseMemory,
-  type RestartPolicy,
-  serviceUrl,
-} from './container-spec.js';
+export type { RevisionLabels } from './container-labels.js';
+export type { HostSettings, RestartPolicy } from './container-spec.js';
 export { type DockerTransportOptions, dockerTransport } from './docker-transport.js';
-export {
-  defaultSecretsDir,
-  type HostOptions,
-  type HostOptionsInput,
-  hostOptionsSchema,
-  parseHostOptions,
-} from './host-options.js';
+export type { HostOptions, HostOptionsInput } from './host-options.js';
 export { type HostProviderConfig, hostProvider } from './host-provider.js';
 export type {
   ContainerCreateBody,
@@ -35,16 +22,13 @@ export {
   type LocalSecretStoreOptions,
   localSecretStore,
 } from './local-secret-store.js';
-export { mapDockerError } from './map-docker-error.js';
 export type { ProxyOptionsInput, ProxySettings } from './proxy/proxy-options.js';
 export { type DockerOverSshOptions, dockerOverSsh } from './ssh/docker-over-ssh.js';
 export type { HistoryPhase, HostHistoryEntry } from './ssh/host-history.js';
 export { readHostHistory } from './ssh/host-history.js';
-export { fingerprintOf as sshKeyFingerprint } from './ssh/host-key.js';
 export { type HostLayout, hostLayout } from './ssh/host-layout.js';
-export { type RemoteCommand, sh, shellQuote } from './ssh/remote-command.js';
+export { type RemoteCommand, sh } from './ssh/remote-command.js';
 export {
-  postRegistryEvent,
   type RegistryEvent,
   type ServiceRegistryHookOptions,
   serviceRegistryHooks,
@@ -64,5 +48,4 @@ export type {
   SshHostOptionsInput,
   SshSystemdOptionsInput,
 } from './ssh/ssh-host-options.js';
-export { type SshConnectionInput, sshConnectionSchema } from './ssh/ssh-options.js';
-export { renderUnitFile, type UnitFileInput, unitName } from './ssh/unit-file.js';
+export type { SshConnectionInput } from './ssh/ssh-options.js';

@@ -10,8 +10,8 @@ import {
   type SecretMaterial,
   type ServiceTarget,
   type TargetLedger,
-  writeFileAtomic,
 } from '@berth/core';
+import { writeFileAtomic } from '@berth/core/plugin-kit';
 
 const { join } = posix;
 

@@ -1,17 +1,14 @@
 import {
-  checkHistoryAppend,
-  decideTakeover,
   type HistoryEntry,
   type LockOptions,
   type LockOwner,
-  lockLostError,
-  migrateState,
   type ServiceState,
   StateError,
   type StateLock,
   type StateStore,
   type WriteOptions,
 } from '@berth/core';
+import { checkHistoryAppend, decideTakeover, lockLostError, migrateState } from '@berth/core/plugin-kit';
 import pg from 'pg';
 import { isTransientPostgresError, mapPostgresError } from './map-postgres-error.js';
 import { POSTGRES_SCHEMA_VERSION, postgresMigrations } from './migrations.js';

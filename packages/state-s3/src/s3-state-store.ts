@@ -7,19 +7,21 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import {
-  checkHistoryAppend,
-  decideTakeover,
   type LockOptions,
   type LockOwner,
-  type LockRecord,
-  lockLostError,
-  migrateState,
   type ServiceState,
   StateError,
   type StateLock,
   type StateStore,
   type WriteOptions,
 } from '@berth/core';
+import {
+  checkHistoryAppend,
+  decideTakeover,
+  type LockRecord,
+  lockLostError,
+  migrateState,
+} from '@berth/core/plugin-kit';
 import { isPreconditionFailed, mapS3Error, statusOf } from './map-s3-error.js';
 
 /** Options of `s3StateStore`. */

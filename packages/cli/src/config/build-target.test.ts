@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redactor } from '@berth/core';
+import { Redactor } from '@berth/core/plugin-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildProvider, buildStateStore } from './build-target.js';
 import { isConfigError } from './config-error.js';

@@ -3,7 +3,8 @@
  * types of `defineConfig` and for the config reference in docs/cli.md (see `config-docs.ts`).
  * Every field carries a doc comment (for editors) and a `.describe()` text (for the docs table).
  */
-import { type Hook, type Provider, resourcesSchema, serviceSpecSchema } from '@berth/core';
+import type { Hook, Provider } from '@berth/core';
+import { resourcesSchema, serviceSpecSchema } from '@berth/core/schemas';
 import { z } from 'zod';
 import { stateKindNames } from './state-kinds.js';
 import { targetKindNames } from './target-kinds.js';

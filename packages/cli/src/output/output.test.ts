@@ -1,4 +1,4 @@
-import { Redactor } from '@berth/core';
+import { Redactor } from '@berth/core/plugin-kit';
 import { describe, expect, it } from 'vitest';
 import { forcedExitLines } from '../run/forced-exit.js';
 import { formatPlan } from './format-plan.js';

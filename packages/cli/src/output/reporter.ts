@@ -3,7 +3,8 @@
  * event also goes to the run's log file. Events arrive redacted from the engine; text the CLI adds
  * passes through the same redactor.
  */
-import type { BerthEvent, Redactor } from '@berth/core';
+import type { BerthEvent } from '@berth/core';
+import type { Redactor } from '@berth/core/plugin-kit';
 import { type ServiceLine, summaryLines } from './format-result.js';
 import type { RunLog } from './run-log.js';
 import { ANSI_PATTERN, formatDuration, type Io, type OutputMode, palette, progressBar } from './terminal.js';

@@ -1,7 +1,7 @@
 /** The log file of one run: `.deployment/logs/<time>-<command>.log`, JSON Lines, redacted. */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redactor } from '@berth/core';
+import type { Redactor } from '@berth/core/plugin-kit';
 
 /** A run's log file. Writes are synchronous so that a forced exit loses nothing. */
 export interface RunLog {

@@ -1,8 +1,3 @@
-export * from './evaluate-response.js';
-export * from './health-failure.js';
-export * from './health-report.js';
-export * from './health-schedule.js';
-export * from './health-url.js';
-export * from './non-retryable-status.js';
-export * from './read-bounded-body.js';
-export * from './verify-health.js';
+// The root entry exposes the health report types (they are part of every result); the verifier itself
+// is in `@berth/core/plugin-kit`, its schedule and response rules are internal.
+export type { HealthAttempt, HealthReport, ResolvedHealthCheck } from './health-report.js';

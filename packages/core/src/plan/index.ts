@@ -1,2 +1,2 @@
-export * from './plan.js';
-export * from './plan-service.js';
+// Planning is internal to the engine; a plan reaches callers as data (`Plan`).
+export type { Plan, PlanChange, PlanDrift, PlanValue } from './plan.js';

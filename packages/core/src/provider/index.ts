@@ -1,2 +1,2 @@
-export * from './define-provider.js';
+export { defineProvider } from './define-provider.js';
 export * from './provider.js';

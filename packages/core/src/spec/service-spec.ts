@@ -1,8 +1,9 @@
 import type { z as Zod } from 'zod';
 import { lazySchema, loadZod } from './lazy-schema.js';
+import type { JsonValue } from './spec-types.js';
 
-/** A JSON value, as used in health-check body matches. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export { serviceNameOf } from './service-name.js';
+export type * from './spec-types.js';
 
 /**
  * Build every schema of the spec with `z`. Called once, on first use, so that importing
@@ -196,19 +197,3 @@ export const resourcesSchema: SpecSchemas['resourcesSchema'] = lazySchema(
 export const serviceSpecSchema: SpecSchemas['serviceSpecSchema'] = lazySchema(
   () => specSchemas().serviceSpecSchema,
 );
-
-/** The spec as a caller writes it (defaults may be omitted). */
-export type ServiceSpecInput = Zod.input<typeof serviceSpecSchema>;
-/** The spec after validation, with every default filled in. */
-export type ServiceSpec = Zod.output<typeof serviceSpecSchema>;
-export type SecretSource = Zod.output<typeof secretSourceSchema>;
-export type HealthCheck = Zod.output<typeof healthCheckSchema>;
-export type HealthCheckInput = Zod.input<typeof healthCheckSchema>;
-export type HealthSpec = Zod.output<typeof healthSchema>;
-export type Resources = Zod.output<typeof resourcesSchema>;
-export type HeaderValue = Zod.output<typeof headerValueSchema>;
-
-/** The deployed service name: `${name}-${environment}`. */
-export function serviceNameOf(spec: Pick<ServiceSpec, 'name' | 'environment'>): string {
-  return `${spec.name}-${spec.environment}`;
-}

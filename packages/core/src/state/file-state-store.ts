@@ -8,8 +8,6 @@ import { migrateState } from './migrate-state.js';
 import type { LockOptions, ServiceState, StateLock, StateStore, WriteOptions } from './state-store.js';
 import { removeOrphanTempFiles, writeFileAtomic } from './write-file-atomic.js';
 
-export { writeFileAtomic } from './write-file-atomic.js';
-
 /** Options of `fileStateStore`. */
 export interface FileStateStoreOptions {
   /** Folder holding one sub-folder per service. Default `.deployment` in the working directory. */

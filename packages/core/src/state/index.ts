@@ -1,14 +1,4 @@
-export { CLAIM_STALE_MS } from './file-lock.js';
+// Helpers for writing a state store (lock rules, migration, atomic files) are in `@berth/core/plugin-kit`.
 export * from './file-state-store.js';
-export {
-  checkHistoryAppend,
-  decideTakeover,
-  describeOwner,
-  type LockRecord,
-  lockHeldError,
-  lockLostError,
-} from './lock-rules.js';
 export * from './memory-state-store.js';
-export { migrateState } from './migrate-state.js';
 export * from './state-store.js';
-export { removeOrphanTempFiles, syncFolder } from './write-file-atomic.js';

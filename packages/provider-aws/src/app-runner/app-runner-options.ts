@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { type AwsInjected, awsSharedOptionsSchema, roleArnSchema } from '../aws-options.js';
+import {
+  type AwsInjected,
+  type AwsSharedOptionsInput,
+  awsSharedOptionsSchema,
+  roleArnSchema,
+} from '../aws-options.js';
 
 /** Options of `appRunner()`: the single source of truth for validation and docs. */
 export const appRunnerOptionsSchema = awsSharedOptionsSchema
@@ -17,7 +22,18 @@ export const appRunnerOptionsSchema = awsSharedOptionsSchema
   })
   .strict();
 
-/** The options as written by the caller. */
-export type AppRunnerOptions = z.input<typeof appRunnerOptionsSchema> & AwsInjected;
+/** The options of `appRunner()` as written by the caller (checked against the schema in `../aws-options.check.ts`). */
+export interface AppRunnerOptions extends AwsSharedOptionsInput {
+  /** Role App Runner assumes to pull from private ECR (trusts `build.apprunner.amazonaws.com`). */
+  accessRoleArn: string;
+  /** Role the instances run as; needs `secretsmanager:GetSecretValue` on the service's secrets when it has any. */
+  instanceRoleArn?: string | undefined;
+  /** An auto scaling configuration to use (App Runner's default otherwise). */
+  autoScalingConfigurationArn?: string | undefined;
+  /** Failed health checks in a row before App Runner gives up on an instance (1–20). Default 5. */
+  unhealthyThreshold?: number | undefined;
+  /** How long `apply` waits for another operation on the service before `PROVIDER_BUSY`. Default 60 s. */
+  busyTimeoutMs?: number | undefined;
+}
 /** Validated options. */
 export type ResolvedAppRunnerOptions = z.output<typeof appRunnerOptionsSchema> & AwsInjected;

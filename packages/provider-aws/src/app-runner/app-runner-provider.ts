@@ -13,6 +13,7 @@ import {
   type ApplyOutcome,
   type DesiredService,
   defineProvider,
+  type Provider,
   type ProviderContext,
   ProviderError,
   type ServiceTarget,
@@ -34,7 +35,7 @@ const codeOf = (error: unknown) => (error as { code?: unknown }).code;
  * no revisions to route to: a rollback redeploys the recorded image and secret versions. When App
  * Runner rolls a failed deployment back by itself, Berth reports `rolled-back` and does not redeploy.
  */
-export function appRunner(input: AppRunnerOptions) {
+export function appRunner(input: AppRunnerOptions): Provider {
   const options = parseOptions(appRunnerOptionsSchema, input, 'appRunner');
   const base = awsBase(options);
   const { call, sdk } = base;

@@ -1,5 +1,5 @@
 import type { Service } from '@aws-sdk/client-apprunner';
-import { serviceSpecSchema } from '@berth/core';
+import { serviceSpecSchema } from '@berth/core/schemas';
 import { describe, expect, it } from 'vitest';
 import { readAppRunnerService } from './read-app-runner-service.js';
 import { validateAppRunnerSpec } from './validate-app-runner-spec.js';

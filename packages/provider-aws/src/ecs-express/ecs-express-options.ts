@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { type AwsInjected, awsSharedOptionsSchema, roleArnSchema } from '../aws-options.js';
+import {
+  type AwsInjected,
+  type AwsSharedOptionsInput,
+  awsSharedOptionsSchema,
+  roleArnSchema,
+} from '../aws-options.js';
 
 /** Options of `ecsExpress()`: the single source of truth for validation and docs. */
 export const ecsExpressOptionsSchema = awsSharedOptionsSchema
@@ -17,7 +22,18 @@ export const ecsExpressOptionsSchema = awsSharedOptionsSchema
   })
   .strict();
 
-/** The options as written by the caller. */
-export type EcsExpressOptions = z.input<typeof ecsExpressOptionsSchema> & AwsInjected;
+/** The options of `ecsExpress()` as written by the caller (checked against the schema in `../aws-options.check.ts`). */
+export interface EcsExpressOptions extends AwsSharedOptionsInput {
+  /** Task execution role: pulls the image from ECR and reads the secrets (`ecsTaskExecutionRole`). */
+  executionRoleArn: string;
+  /** Infrastructure role Express uses to manage the load balancer, target groups and scaling. */
+  infrastructureRoleArn: string;
+  /** Role the application runs as. Default: none. */
+  taskRoleArn?: string | undefined;
+  /** ECS cluster. Default `default` (Express creates it when missing). */
+  cluster?: string | undefined;
+  /** `X86_64` (default) or `ARM64`. */
+  cpuArchitecture?: 'X86_64' | 'ARM64' | undefined;
+}
 /** Validated options. */
 export type ResolvedEcsExpressOptions = z.output<typeof ecsExpressOptionsSchema> & AwsInjected;

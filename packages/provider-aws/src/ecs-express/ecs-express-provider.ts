@@ -12,6 +12,7 @@ import {
   type ApplyOutcome,
   type DesiredService,
   defineProvider,
+  type Provider,
   type ProviderContext,
   ProviderError,
   type ServiceTarget,
@@ -38,7 +39,7 @@ const codeOf = (error: unknown) => (error as { code?: unknown }).code;
  * (circuit breaker): Berth reports that as `rolled-back` without redeploying. A manual rollback
  * redeploys the recorded configuration (a new service revision).
  */
-export function ecsExpress(input: EcsExpressOptions) {
+export function ecsExpress(input: EcsExpressOptions): Provider {
   const options = parseOptions(ecsExpressOptionsSchema, input, 'ecsExpress');
   const base = awsBase(options);
   const { call, sdk } = base;

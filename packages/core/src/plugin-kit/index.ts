@@ -1,0 +1,25 @@
+/**
+ * `@berth/core/plugin-kit`: the helpers a provider author or a state-store author needs beyond the
+ * contract types of `@berth/core` (docs/writing-a-provider.md#packaging). Application code does not
+ * need this entry.
+ */
+
+// Health: verify a URL the way the engine does (a provider that checks a revision before it shifts traffic).
+export { type VerifyHealthOptions, verifyHealth } from '../health/verify-health.js';
+// Providers: check a provider object, read its capabilities, read the platform action an error carries.
+export { assertProvider, capabilitiesOf, platformActionOf } from '../provider/define-provider.js';
+// Secrets: keep secret values a provider handles out of its own messages and logs.
+export { REDACTED, Redactor } from '../secrets/redactor.js';
+// State stores: the lock and history rules every store applies, and state migration.
+export { CLAIM_STALE_MS } from '../state/file-lock.js';
+export {
+  checkHistoryAppend,
+  decideTakeover,
+  describeOwner,
+  type LockRecord,
+  lockHeldError,
+  lockLostError,
+} from '../state/lock-rules.js';
+export { migrateState } from '../state/migrate-state.js';
+// Files: crash-safe writes for stores and providers that keep files on a local disk.
+export { removeOrphanTempFiles, syncFolder, writeFileAtomic } from '../state/write-file-atomic.js';
