@@ -4,7 +4,6 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
-    'docker/index': 'src/docker/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -14,5 +13,5 @@ export default defineConfig({
   // lazy-schema.ts loads zod with createRequire(import.meta.url), also in the CJS build.
   shims: true,
   splitting: true,
-  external: ['vitest', 'dockerode', 'tar-fs', '@balena/dockerignore'],
+  external: ['vitest'],
 });

@@ -11,7 +11,7 @@ import {
   Redactor,
   type StateStore,
 } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerImageBuilder } from '@berth/docker';
 import { buildProvider, buildStateStore } from './config/build-target.js';
 import { configError } from './config/config-error.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';

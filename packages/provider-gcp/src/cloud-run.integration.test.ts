@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createDeployer, memoryStateStore } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
 import { createTestContext, describeProviderConformance } from '@berth/core/testing';
+import { dockerImageBuilder } from '@berth/docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
 import { cloudRun } from './cloud-run-provider.js';

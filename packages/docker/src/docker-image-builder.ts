@@ -1,8 +1,13 @@
+import type {
+  BuiltImage,
+  Clock,
+  ImageBuilder,
+  ImageBuildRequest,
+  ImageTarget,
+  ProviderContext,
+} from '@berth/core';
+import { ImageError } from '@berth/core';
 import type Dockerode from 'dockerode';
-import { ImageError } from '../errors/index.js';
-import type { Clock } from '../ports/clock.js';
-import type { BuiltImage, ImageBuilder, ImageBuildRequest, ImageTarget } from '../ports/image-builder.js';
-import type { ProviderContext } from '../provider/provider.js';
 import { type BuildContext, readBuildContext } from './build-context.js';
 import { fingerprintContext, fingerprintTag } from './context-fingerprint.js';
 import { runDockerBuild } from './docker-build.js';

@@ -2,7 +2,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ImageError } from '../errors/index.js';
+import { ImageError } from '@berth/core';
 import { createContextFilter } from './docker-ignore.js';
 
 // tar-fs (with tar-stream and streamx) loads when a build packs its context, not on import: an

@@ -1,6 +1,5 @@
+import type { ImageTarget, ProviderContext, RegistryCredentials } from '@berth/core';
 import type Dockerode from 'dockerode';
-import type { ImageTarget, RegistryCredentials } from '../ports/image-builder.js';
-import type { ProviderContext } from '../provider/provider.js';
 import { mapDockerError, pushFailedError, redactSecrets } from './map-docker-error.js';
 import { readDockerStream, streamErrorMessage } from './read-docker-stream.js';
 

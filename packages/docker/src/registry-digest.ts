@@ -1,5 +1,5 @@
-import { ImageError } from '../errors/index.js';
-import { nodeCrypto } from '../ports/node-builtins.js';
+import { ImageError } from '@berth/core';
+import { nodeCrypto } from './node-builtins.js';
 import { type RegistryClientOptions, registryAuthError, sendRegistryRequest } from './registry-auth.js';
 
 /** Manifest media types a HEAD accepts: Docker v2, OCI, and their multi-platform lists. */

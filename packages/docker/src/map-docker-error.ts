@@ -1,4 +1,4 @@
-import { BerthError, ImageError } from '../errors/index.js';
+import { BerthError, ImageError } from '@berth/core';
 
 /** What Berth was doing when the engine failed. */
 export type DockerOperation = 'build' | 'push' | 'inspect' | 'tag' | 'ping';

@@ -1,5 +1,5 @@
+import { BerthError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { BerthError } from '../errors/index.js';
 import { fakeRegistry } from './fake-registry.test-support.js';
 import { parseAuthChallenge, type RegistryChallenges } from './registry-auth.js';
 import { headManifestDigest } from './registry-digest.js';

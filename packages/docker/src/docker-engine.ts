@@ -1,5 +1,5 @@
+import type { PreflightCheck } from '@berth/core';
 import type Dockerode from 'dockerode';
-import type { PreflightCheck } from '../ports/image-builder.js';
 import { engineAddress, lazyDockerEngine } from './lazy-docker-engine.js';
 import { dockerUnavailableError, isDockerUnavailable } from './map-docker-error.js';
 

@@ -1,9 +1,9 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BerthError } from '@berth/core';
 import { extract } from 'tar-fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BerthError } from '../errors/index.js';
 import { packBuildContext, readBuildContext } from './build-context.js';
 
 const folders: string[] = [];

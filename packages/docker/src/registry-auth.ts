@@ -1,5 +1,5 @@
-import { ImageError } from '../errors/index.js';
-import type { RegistryCredentials } from '../ports/image-builder.js';
+import type { RegistryCredentials } from '@berth/core';
+import { ImageError } from '@berth/core';
 import { registryUnreachableError } from './map-docker-error.js';
 
 /** The `fetch` used for registry requests; injectable for tests. */

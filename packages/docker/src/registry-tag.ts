@@ -1,4 +1,4 @@
-import { ImageError } from '../errors/index.js';
+import { ImageError } from '@berth/core';
 import { type RegistryClientOptions, registryAuthError, sendRegistryRequest } from './registry-auth.js';
 import { manifestMediaTypes, manifestUrl, sha256Digest } from './registry-digest.js';
 

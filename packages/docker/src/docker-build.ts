@@ -1,5 +1,5 @@
+import type { ProviderContext } from '@berth/core';
 import type Dockerode from 'dockerode';
-import type { ProviderContext } from '../provider/provider.js';
 import { type BuildContext, packBuildContext } from './build-context.js';
 import { buildFailedError, mapDockerError } from './map-docker-error.js';
 import { readDockerStream, streamErrorMessage } from './read-docker-stream.js';

@@ -1,5 +1,5 @@
 /**
- * `@berth/core/docker`: the Docker Engine implementation of the `ImageBuilder` port, and the pieces
+ * `@berth/docker`: the Docker Engine implementation of the `ImageBuilder` port, and the pieces
  * it is made of. See docs/image-pipeline.md.
  */
 export { type BuildContext, type ContextEntry, packBuildContext, readBuildContext } from './build-context.js';
@@ -14,7 +14,7 @@ export {
   describeDockerEngine,
   dockerEngine,
 } from './docker-engine.js';
-export { createContextFilter, filterContextPaths } from './docker-ignore.js';
+export { type ContextFilter, createContextFilter, filterContextPaths } from './docker-ignore.js';
 export { type DockerImageBuilderOptions, dockerImageBuilder } from './docker-image-builder.js';
 export { computeGitTag, fallbackTag, type RunGit } from './git-tag.js';
 export { type ImageReference, parseImageReference } from './image-reference.js';

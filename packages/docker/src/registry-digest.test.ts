@@ -1,5 +1,5 @@
+import { BerthError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { BerthError } from '../errors/index.js';
 import { digestOf, fakeRegistry } from './fake-registry.test-support.js';
 import type { FetchFunction } from './registry-auth.js';
 import { headManifestDigest, registryBaseUrl } from './registry-digest.js';
