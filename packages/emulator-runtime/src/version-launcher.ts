@@ -1,6 +1,8 @@
-import type { VersionFaultMode } from '../faults.js';
 import { type ContainerInstance, type ContainerRuntime, ContainerStartError } from './container-runtime.js';
 import { httpProbe, tcpProbe } from './probe.js';
+
+/** How a version is made to fail on purpose: its process dies, or its health check fails. */
+export type VersionFaultMode = 'crash' | 'health-check';
 
 /** How a version's health is checked, in the platform's terms (times in milliseconds). */
 export interface HealthCheck {

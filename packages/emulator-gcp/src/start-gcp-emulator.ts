@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ContainerRuntime, dockerRuntime, type RegistryLogin } from '@berth/emulator-runtime';
 import { artifactRegistryHandlers } from './artifact-registry/artifact-registry-api.js';
 import { CloudRunState } from './cloud-run/cloud-run-state.js';
 import { createRevisionLauncher } from './cloud-run/revision-launcher.js';
@@ -14,8 +15,6 @@ import { ProjectDirectory } from './projects.js';
 import { type CallRecord, createDispatcher } from './rpc/dispatch.js';
 import { type ApiName, loadProtoRegistry } from './rpc/proto-registry.js';
 import { permissionDenied } from './rpc/rpc-error.js';
-import { dockerRuntime, type RegistryLogin } from './runtime/docker-runtime.js';
-import type { RevisionRuntime } from './runtime/revision-runtime.js';
 import { secretManagerHandlers } from './secret-manager/secret-manager-api.js';
 import { SecretStore } from './secret-manager/secret-store.js';
 
@@ -24,7 +23,7 @@ export interface GcpEmulatorOptions {
   /** Port of the API endpoint on 127.0.0.1. Default 0: a free port. */
   port?: number;
   /** How revisions run. Default: containers on the local Docker engine (`dockerRuntime`). */
-  runtime?: RevisionRuntime;
+  runtime?: ContainerRuntime;
   /** Registry credentials the default Docker runtime pulls revision images with, by registry host. */
   registryAuth?: Record<string, RegistryLogin>;
   /** Project numbers by project id. Secret Manager answers with numbers; unknown ids get a stable made-up one. */
@@ -90,7 +89,9 @@ export async function startGcpEmulator(options: GcpEmulatorOptions = {}): Promis
     },
     log,
   };
-  const runtime = options.runtime ?? dockerRuntime({ registryAuth: options.registryAuth ?? {} });
+  const runtime =
+    options.runtime ??
+    dockerRuntime({ label: 'berth.gcp-emulator', registryAuth: options.registryAuth ?? {} });
   const secrets = new SecretStore();
   const launcher = createRevisionLauncher({
     runtime,

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import { type LoopbackProxy, openLoopbackProxy, type ProxyDecision } from '@berth/emulator-runtime';
 import type { EmulatorContext } from '../emulator-context.js';
 import { ids, timestamp } from '../projects.js';
 import { invalidArgument, type JsonObject, RpcError } from '../rpc/rpc-error.js';
-import { type LoopbackProxy, openLoopbackProxy, type ProxyDecision, proxyPages } from './loopback-proxy.js';
+import { proxyPages } from './front-end-pages.js';
 import { RevisionFailure, type RevisionLauncher } from './revision-launcher.js';
 import { condition, type RevisionState, type ServiceState, serviceAny } from './service-state.js';
 import {
@@ -85,9 +86,9 @@ export class CloudRunState {
 
   private decide(state: ServiceState, request: IncomingMessage, tag?: string): ProxyDecision {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    if (state.deleted) return { status: 404, body: proxyPages.notFound(path) };
+    if (state.deleted) return proxyPages.notFound(path);
     if (!this.isPublic(state) && !/^Bearer\s+\S+/i.test(request.headers.authorization ?? ''))
-      return { status: 403, body: proxyPages.forbidden(path) };
+      return proxyPages.forbidden(path);
     const latestReady = shortName(state.status.latestReadyRevision);
     let picker = this.pickers.get(state.key);
     if (!picker) {
@@ -98,8 +99,8 @@ export class CloudRunState {
       ? tagTarget(state.serving, tag, latestReady)
       : picker(servingSplit(state.serving, latestReady));
     const instance = revision ? state.revisions.get(revision)?.instance : undefined;
-    if (!instance || !revision) return { status: 503, body: proxyPages.unavailable() };
-    return { target: instance, revision };
+    if (!instance || !revision) return proxyPages.unavailable();
+    return { target: instance };
   }
 
   private async syncTagRoutes(state: ServiceState): Promise<void> {

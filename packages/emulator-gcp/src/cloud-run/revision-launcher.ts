@@ -1,12 +1,13 @@
+import {
+  type ContainerInstance,
+  type ContainerRuntime,
+  ContainerStartError,
+  httpProbe,
+  tcpProbe,
+} from '@berth/emulator-runtime';
 import type { FaultController, RevisionFaultMode } from '../faults.js';
 import type { JsonObject } from '../rpc/rpc-error.js';
-import {
-  type RevisionInstance,
-  type RevisionRuntime,
-  RevisionStartError,
-} from '../runtime/revision-runtime.js';
 import type { SecretStore } from '../secret-manager/secret-store.js';
-import { httpProbe, tcpProbe } from './probe.js';
 import { containerPortOf, type RevisionState, type ServiceState } from './service-state.js';
 import { cpuCores, memoryBytes } from './validate-service.js';
 
@@ -20,9 +21,21 @@ export class RevisionFailure extends Error {
   }
 }
 
+/** A container that did not start, in Cloud Run's words (the reasons and messages Cloud Run reports). */
+function startError(error: unknown, image: string, port: number): RevisionFailure {
+  const reason = error instanceof ContainerStartError ? error.reason : 'image-not-found';
+  if (reason === 'image-unauthorized')
+    return new RevisionFailure(
+      'CONTAINER_IMAGE_UNAUTHORIZED',
+      `Google Cloud Run Service Agent must have permission to read the image, ${image}. Ensure that the provided container image URL is correct and that the above account has permission to access the image.`,
+    );
+  if (reason === 'start-failed') return startupFailure(port);
+  return new RevisionFailure('CONTAINER_MISSING', `Image '${image}' not found.`);
+}
+
 /** Settings of the launcher. */
 export interface LauncherOptions {
-  runtime: RevisionRuntime;
+  runtime: ContainerRuntime;
   faults: FaultController;
   secrets: SecretStore;
   projectNumber(project: string): string;
@@ -72,7 +85,7 @@ export function createRevisionLauncher(options: LauncherOptions) {
   }
 
   async function waitUntilListening(
-    instance: RevisionInstance,
+    instance: ContainerInstance,
     container: JsonObject,
     port: number,
   ): Promise<void> {
@@ -107,7 +120,7 @@ export function createRevisionLauncher(options: LauncherOptions) {
       const limits =
         ((container.resources as JsonObject | undefined)?.limits as Record<string, string> | undefined) ?? {};
       counter += 1;
-      let instance: RevisionInstance;
+      let instance: ContainerInstance;
       try {
         instance = await options.runtime.start({
           id: `${options.containerPrefix}-${counter}-${revision.short}`,
@@ -122,17 +135,14 @@ export function createRevisionLauncher(options: LauncherOptions) {
             K_REVISION: revision.short,
             K_CONFIGURATION: service.serviceId,
           },
-          ...(Array.isArray(container.command) ? { command: container.command as string[] } : {}),
-          ...(Array.isArray(container.args) ? { args: container.args as string[] } : {}),
+          // Cloud Run's `command` replaces the image's ENTRYPOINT and `args` its CMD.
+          ...(Array.isArray(container.command) ? { entrypoint: container.command as string[] } : {}),
+          ...(Array.isArray(container.args) ? { command: container.args as string[] } : {}),
           ...(limits.memory ? { memoryBytes: memoryBytes(limits.memory) } : {}),
           ...(limits.cpu ? { nanoCpus: Math.round(cpuCores(limits.cpu) * 1e9) } : {}),
         });
       } catch (error) {
-        if (error instanceof RevisionStartError) throw new RevisionFailure(error.reason, error.message);
-        throw new RevisionFailure(
-          'CONTAINER_MISSING',
-          error instanceof Error ? error.message : String(error),
-        );
+        throw startError(error, String(container.image), port);
       }
       try {
         if (fault === 'crash') await options.runtime.kill(instance);

@@ -1,5 +1,5 @@
+import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcessRuntime } from '../test-support/in-process-runtime.js';
 import { type GcpEmulator, startGcpEmulator } from './index.js';
 
 // The emulator at the HTTP level: what Google's JSON front end answers, byte for byte where it matters.

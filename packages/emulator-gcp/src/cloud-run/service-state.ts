@@ -1,5 +1,5 @@
+import type { ContainerInstance } from '@berth/emulator-runtime';
 import type { JsonObject } from '../rpc/rpc-error.js';
-import type { RevisionInstance } from '../runtime/revision-runtime.js';
 import type { Target } from './traffic.js';
 
 /** A revision and, while it serves, its running instance. */
@@ -9,7 +9,7 @@ export interface RevisionState {
   /** The template it was made from, defaults applied (compared to tell whether a template changed). */
   template: JsonObject;
   status: 'reconciling' | 'ready' | 'failed';
-  instance?: RevisionInstance;
+  instance?: ContainerInstance;
 }
 
 /** A service: what the user asked for (`spec`), what Cloud Run reports (`status`), and its routes. */

@@ -20,7 +20,12 @@ export interface DockerRuntimeOptions {
   registryAuth?: Record<string, RegistryLogin>;
   /** Maps the image a service names (an ECR URI) to the reference pulled. Default: unchanged. */
   resolveImage?: (image: string) => string;
-  /** Label put on every container, so leftovers can be found. Default `berth.aws-emulator`. */
+  /**
+   * `always` (default, as App Runner and Cloud Run do: proves the image is in the registry) or
+   * `if-not-present` (an image already in the engine is used as it is).
+   */
+  pullPolicy?: 'always' | 'if-not-present';
+  /** Label put on every container, so leftovers can be found (each emulator passes its own). Default `berth.emulator`. */
   label?: string;
 }
 
@@ -37,15 +42,24 @@ function isNotFound(error: unknown): boolean {
 
 /**
  * Runs each version as a container on the local Docker engine, pulled from the registry every time
- * (as the platforms do), its container port published on a free 127.0.0.1 port.
+ * (as the platforms do) unless `pullPolicy` says otherwise, its container port published on a free
+ * 127.0.0.1 port, so several versions can all listen on the same `PORT`.
  */
 export function dockerRuntime(options: DockerRuntimeOptions = {}): ContainerRuntime {
   const docker = options.docker ?? new Docker();
-  const label = options.label ?? 'berth.aws-emulator';
+  const label = options.label ?? 'berth.emulator';
   const resolveImage = options.resolveImage ?? ((image: string) => image);
   const started = new Set<string>();
 
   async function pull(image: string): Promise<void> {
+    if (options.pullPolicy === 'if-not-present') {
+      try {
+        await docker.getImage(image).inspect();
+        return;
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
     const registry = registryOf(image);
     const login = registry ? options.registryAuth?.[registry] : undefined;
     try {
@@ -88,8 +102,13 @@ export function dockerRuntime(options: DockerRuntimeOptions = {}): ContainerRunt
         name: launch.id,
         Image: image,
         Env: Object.entries(launch.env).map(([key, value]) => `${key}=${value}`),
-        Labels: { [label]: 'true', [`${label}.service`]: launch.service },
+        Labels: {
+          [label]: 'true',
+          [`${label}.service`]: launch.service,
+          ...(launch.revision ? { [`${label}.revision`]: launch.revision } : {}),
+        },
         ExposedPorts: { [portKey]: {} },
+        ...(launch.entrypoint && launch.entrypoint.length > 0 ? { Entrypoint: launch.entrypoint } : {}),
         ...(launch.command && launch.command.length > 0 ? { Cmd: launch.command } : {}),
         HostConfig: {
           PortBindings: { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] },

@@ -7,10 +7,18 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Where a request to a service or tag URL goes. */
+/** Where one request goes: forwarded to a container, or answered by the proxy itself. */
 export type ProxyDecision =
-  | { target: { host: string; port: number }; revision: string }
-  | { status: number; body: string };
+  | { target: { host: string; port: number } }
+  | { status: number; body: string; contentType?: string };
+
+/** Options of `openLoopbackProxy`. */
+export interface LoopbackProxyOptions {
+  /** Port on 127.0.0.1. Default 0: a free one. */
+  port?: number;
+  /** The answer when the target does not answer (e.g. 502 `Bad Gateway`). Default 503 `Service Unavailable`. */
+  unreachable?: { status: number; body: string };
+}
 
 /** A loopback port that forwards each request where `decide` says. */
 export interface LoopbackProxy {
@@ -22,6 +30,7 @@ function forward(
   request: IncomingMessage,
   response: ServerResponse,
   target: { host: string; port: number },
+  unreachable: { status: number; body: string },
 ): void {
   const upstream = httpRequest(
     {
@@ -42,30 +51,34 @@ function forward(
   );
   upstream.on('error', () => {
     if (!response.headersSent) {
-      response.writeHead(503, { 'content-type': 'text/plain' });
-      response.end('Service Unavailable');
+      response.writeHead(unreachable.status, { 'content-type': 'text/plain' });
+      response.end(unreachable.body);
     } else response.destroy();
   });
   request.pipe(upstream);
 }
 
-/** Open a proxy on `127.0.0.1` (port 0 picks a free one). */
+/**
+ * Open a proxy on `127.0.0.1` that asks `decide` for every request: a platform's front end (a
+ * service URL, a tag URL, a traffic split) in front of the containers of its versions.
+ */
 export async function openLoopbackProxy(
   decide: (request: IncomingMessage) => ProxyDecision,
-  port = 0,
+  options: LoopbackProxyOptions = {},
 ): Promise<LoopbackProxy> {
+  const unreachable = options.unreachable ?? { status: 503, body: 'Service Unavailable' };
   const server: Server = createServer((request, response) => {
     const decision = decide(request);
     if ('status' in decision) {
-      response.writeHead(decision.status, { 'content-type': 'text/html; charset=UTF-8' });
+      response.writeHead(decision.status, { 'content-type': decision.contentType ?? 'text/plain' });
       response.end(decision.body);
       return;
     }
-    forward(request, response, decision.target);
+    forward(request, response, decision.target, unreachable);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -76,12 +89,3 @@ export async function openLoopbackProxy(
       }),
   };
 }
-
-/** The pages Google's front end answers when it cannot route to a container. */
-export const proxyPages = {
-  forbidden: (path: string) =>
-    `<html><head><meta http-equiv="content-type" content="text/html;charset=utf-8">\n<title>403 Forbidden</title>\n</head>\n<body text=#000000 bgcolor=#ffffff>\n<h1>Error: Forbidden</h1>\n<h2>Your client does not have permission to get URL <code>${path}</code> from this server.</h2>\n<h2></h2>\n</body></html>\n`,
-  notFound: (path: string) =>
-    `<html><head><title>404 Page not found</title></head><body><h1>Error: Page not found</h1><h2>The requested URL ${path} was not found on this server.</h2></body></html>\n`,
-  unavailable: () => 'Service Unavailable',
-};
