@@ -8,6 +8,7 @@ export * from './health/index.js';
 export * from './plan/index.js';
 export * from './ports/index.js';
 export * from './provider/index.js';
+export * from './provider-kit/index.js';
 export * from './secrets/index.js';
 export * from './spec/index.js';
 export * from './state/index.js';

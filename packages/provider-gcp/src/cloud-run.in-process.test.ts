@@ -1,4 +1,4 @@
-import { describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
 import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from '@berth/emulator-gcp';
 import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterAll } from 'vitest';

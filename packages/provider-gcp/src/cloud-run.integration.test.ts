@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createDeployer, memoryStateStore } from '@berth/core';
-import { createTestContext, describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
+import { createTestContext } from '@berth/core/testing';
 import { dockerImageBuilder } from '@berth/docker';
 import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from '@berth/emulator-gcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

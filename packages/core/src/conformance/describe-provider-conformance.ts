@@ -8,10 +8,10 @@ import type { Provider, ProviderLock, ServiceTarget } from '../provider/provider
 import type { ServiceSpecInput } from '../spec/service-spec.js';
 import { memoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
+import { WRITE_METHODS } from '../testing/memory-provider.js';
+import { spyProvider } from '../testing/spy-provider.js';
+import { createTestContext } from '../testing/test-context.js';
 import { describeConvergenceConformance } from './describe-convergence-conformance.js';
-import { WRITE_METHODS } from './memory-provider.js';
-import { spyProvider } from './spy-provider.js';
-import { createTestContext } from './test-context.js';
 
 /** Options of `describeProviderConformance`. */
 export interface ConformanceOptions {

@@ -7,10 +7,10 @@ import type { Provider } from '../provider/provider.js';
 import type { ServiceSpecInput } from '../spec/service-spec.js';
 import { memoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
+import { WRITE_METHODS } from '../testing/memory-provider.js';
+import { spyProvider } from '../testing/spy-provider.js';
+import { createTestContext } from '../testing/test-context.js';
 import type { ConformanceOptions } from './describe-provider-conformance.js';
-import { WRITE_METHODS } from './memory-provider.js';
-import { spyProvider } from './spy-provider.js';
-import { createTestContext } from './test-context.js';
 
 /** A state store whose writes fail: the process "crashed" before it recorded anything. */
 function crashingStore(): StateStore {

@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileStateStore } from '../state/file-state-store.js';
+import { type MemoryProviderOptions, memoryProvider } from '../testing/memory-provider.js';
 import { describeProviderConformance } from './describe-provider-conformance.js';
-import { type MemoryProviderOptions, memoryProvider } from './memory-provider.js';
 
 /** Crash the serving revision behind Berth's back. */
 const stopService: NonNullable<Parameters<typeof describeProviderConformance>[0]['stopService']> = async (

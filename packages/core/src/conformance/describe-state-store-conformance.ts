@@ -12,7 +12,7 @@ import {
   type StateLock,
   type StateStore,
 } from '../state/state-store.js';
-import { memoryProvider } from './memory-provider.js';
+import { memoryProvider } from '../testing/memory-provider.js';
 
 /** Options of `describeStateStoreConformance`. */
 export interface StateStoreConformanceOptions {
