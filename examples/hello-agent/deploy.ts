@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { createDeployer, fileStateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/docker';
-import { localDocker } from '@berth/provider-ssh';
+import { localDocker } from '@berth/provider-local';
 import { printEvents, printPlan, printResult } from './print-events.ts';
 import { helloAgentSpec, localEnvironment } from './spec.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDeployer, type Deployer, fileStateStore } from '@berth/core';
 import { dockerImageBuilder } from '@berth/docker';
-import { localDocker } from '@berth/provider-ssh';
+import { localDocker } from '@berth/provider-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../test-support/test-env.js';
 import { helloAgentSpec } from './spec.ts';
