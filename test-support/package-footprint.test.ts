@@ -26,8 +26,9 @@ function sourceFiles(folder: string): string[] {
     for (const entry of readdirSync(dir)) {
       const path = join(dir, entry);
       // Test helpers (`src/test-support/`) are not part of a package's build.
-      if (statSync(path).isDirectory()) entry !== 'test-support' && walk(path);
-      else if (/\.ts$/.test(entry) && !/\.test\.ts$|\.test-support\.ts$/.test(entry)) files.push(path);
+      if (statSync(path).isDirectory()) {
+        if (entry !== 'test-support') walk(path);
+      } else if (/\.ts$/.test(entry) && !/\.test\.ts$|\.test-support\.ts$/.test(entry)) files.push(path);
     }
   };
   walk(join(packagesDir, folder, 'src'));
