@@ -39,6 +39,12 @@ export interface ImagesTestEnvironment {
   readonly node: string;
   /** The conformance-test HTTP service (test-support/fixtures/health-service/README.md). */
   readonly healthService: string;
+  /**
+   * Caddy 2.6 from Debian's package (`/usr/bin/caddy`, CA certificates, XDG dirs `/data`,
+   * `/config`), the proxy image of the host providers' proxy mode. Absent in env files written
+   * before it existed: `requireCaddyImage()` fails with the fix.
+   */
+  readonly caddy?: string;
 }
 
 /** An SSH test host: key authentication only, host key pinned (docs/test-environment.md). */
@@ -69,6 +75,8 @@ export interface SystemdHostTestEnvironment extends SshHostTestEnvironment {
   readonly container: string;
   /** Node 24 inside the host. */
   readonly nodePath: string;
+  /** Debian's caddy binary inside the host (no caddy.service enabled), for the proxy mode tests. */
+  readonly caddyPath?: string;
 }
 
 /** PostgreSQL 15 on loopback with password authentication, for `@berth/state-postgres`. */
@@ -191,6 +199,9 @@ export function loadTestEnvironment(): TestEnvironment {
       busybox: read('busybox'),
       node: read('node'),
       healthService: read('healthService'),
+      ...(typeof (parsed.images as Record<string, unknown> | undefined)?.caddy === 'string'
+        ? { caddy: read('caddy') }
+        : {}),
     })),
     sshd: readSection(filePath, parsed, 'sshd', (read, readPort) => ({
       ...readSshHost(read, readPort),
@@ -201,6 +212,9 @@ export function loadTestEnvironment(): TestEnvironment {
       ...readSshHost(read, readPort),
       container: read('container'),
       nodePath: read('nodePath'),
+      ...(typeof (parsed.systemdHost as Record<string, unknown> | undefined)?.caddyPath === 'string'
+        ? { caddyPath: read('caddyPath') }
+        : {}),
     })),
     postgres: readSection(filePath, parsed, 'postgres', (read, readPort) => ({
       connectionString: read('connectionString'),
@@ -333,4 +347,13 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
 
 function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && 'code' in error;
+}
+
+/** The proxy image (`images.caddy`); fails with the fix when the env file predates it. */
+export function requireCaddyImage(images: ImagesTestEnvironment): string {
+  if (images.caddy) return images.caddy;
+  throw new TestEnvironmentError(
+    `The integration-test environment lacks "images.caddy" (the proxy image built from Debian's caddy package). ` +
+      `Run \`${TEST_ENV_SETUP_COMMAND}\` (as root) at the repository root, then re-run the tests.`,
+  );
 }

@@ -9,6 +9,7 @@ import { runCli } from './cli.js';
 import { EXIT } from './run/exit-codes.js';
 
 const controller = new AbortController();
+const forcedExit = new Set<() => string[]>();
 let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts += 1;
@@ -17,7 +18,17 @@ const onSignal = (signal: NodeJS.Signals) => {
     controller.abort(new Error(signal === 'SIGINT' ? 'interrupted' : `received ${signal}`));
     return;
   }
-  process.stderr.write('\nberth: forced exit; run `berth status` and `berth up` to converge\n');
+  // Forced: no safe point. Each open session stops its output and logs it; nothing async runs now.
+  const lines = [...forcedExit].flatMap((note) => {
+    try {
+      return note();
+    } catch {
+      return [];
+    }
+  });
+  process.stderr.write(
+    `\n${(lines.length > 0 ? lines : ['berth: forced exit; run `berth status`, then `berth up` to converge']).join('\n')}\n`,
+  );
   process.exit(EXIT.interrupted);
 };
 process.on('SIGINT', onSignal);
@@ -48,6 +59,7 @@ const code = await runCli(process.argv.slice(2), {
   },
   signal: controller.signal,
   selfModule,
+  forcedExit,
 });
 // Open handles (Docker sockets, SSH connections) must not keep a finished run alive.
 process.exit(code);

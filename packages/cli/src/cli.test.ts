@@ -186,12 +186,51 @@ describe('berth init', () => {
     });
     const dockerfile = await readFile(join(dir, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('pip install --no-cache-dir -r requirements.txt');
-    expect(dockerfile).toContain('CMD ["python", "app.py"]');
+    expect(dockerfile).toContain(
+      `CMD ["sh", "-c", "exec flask --app app run --host 0.0.0.0 --port \${PORT}"]`,
+    );
     expect(await readFile(join(dir, '.dockerignore'), 'utf8')).toContain('__pycache__');
   });
 });
 
+describe('berth down', () => {
+  it('asks first on a terminal and removes nothing when declined', async () => {
+    await writeFile(join(dir, 'berth.config.json'), JSON.stringify(twoServices));
+    const questions: string[] = [];
+    const declined = await berth(['down', '--env', 'prod'], {
+      confirm: async (question) => {
+        questions.push(question);
+        return false;
+      },
+    });
+    expect(declined.code).toBe(0);
+    expect(questions).toEqual(['Remove them? [y/N] ']);
+    expect(declined.stderr).toContain(
+      'This removes api-prod (target local), web-prod (target local): the services, the secrets Berth created.',
+    );
+    expect(declined.stderr).toContain('kept: nothing was removed');
+    // Nothing ran: no summary, no result.
+    expect(declined.stdout).toBe('');
+  });
+});
+
 describe('berth clean', () => {
+  it('says state and history stay in a team store', async () => {
+    await writeFile(
+      join(dir, 'berth.config.json'),
+      JSON.stringify({
+        ...twoServices,
+        state: { kind: 'postgres', options: { connectionString: { fromEnv: 'DATABASE_URL' } } },
+      }),
+    );
+    await import('node:fs/promises').then((fs) =>
+      fs.mkdir(join(dir, '.deployment', 'logs'), { recursive: true }),
+    );
+    const declined = await berth(['clean'], { confirm: async () => false });
+    expect(declined.code).toBe(0);
+    expect(declined.stdout).toContain('State and history stay in the postgres store.');
+  });
+
   it('asks first, refuses without a terminal unless --yes, and removes .deployment/', async () => {
     await writeFile(join(dir, 'berth.config.json'), JSON.stringify(twoServices));
     await berth(['plan', '--service', 'zzz']);

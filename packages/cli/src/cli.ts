@@ -119,11 +119,14 @@ export function buildProgram(environment: CommandEnvironment, result: { code: Ex
   common(
     program
       .command('down')
-      .description('remove the services and the secrets Berth created (images are kept)'),
+      .description(
+        'remove the services and the secrets Berth created (images are kept unless --delete-images)',
+      ),
   )
     .option('--local', 'the services deployed by berth local', false)
     .option('--keep-secrets', 'keep the secrets Berth created', false)
     .option('--forget-state', 'also delete the state and history of the services', false)
+    .option('--delete-images', 'also delete the images Berth pushed for the services (e.g. ECR)', false)
     .action(action(down));
   common(program.command('status').description('live revision, URL, health and drift')).action(
     action<GlobalOptions>(status),

@@ -15,7 +15,7 @@ export {
 export { type LoadedConfig, loadConfig, validateConfig } from './config/load-config.js';
 export { type ResolvedService, resolveService } from './config/resolve-service.js';
 export { type StateKind, stateKinds } from './config/state-kinds.js';
-export { plannedTargetKinds, type TargetKind, targetKinds } from './config/target-kinds.js';
+export { type TargetKind, targetKinds } from './config/target-kinds.js';
 export { defineConfig } from './define-config.js';
 export { EXIT, type ExitCode, exitCodeOf, exitCodeOfRun } from './run/exit-codes.js';
 export type { CommandEnvironment, GlobalOptions } from './session.js';

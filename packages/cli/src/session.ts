@@ -20,6 +20,7 @@ import { createReporter, type Reporter } from './output/reporter.js';
 import { openRunLog, type RunLog } from './output/run-log.js';
 import { type Io, type OutputMode, outputMode } from './output/terminal.js';
 import { parseDuration } from './parse-duration.js';
+import { forcedExitLines } from './run/forced-exit.js';
 import { serviceOrder } from './run/service-graph.js';
 
 /** Flags every command accepts. */
@@ -42,6 +43,11 @@ export interface CommandEnvironment {
   signal: AbortSignal;
   /** The module `@berth/cli` resolves to inside berth.config.ts. */
   selfModule?: string;
+  /**
+   * Called synchronously when a second Ctrl-C forces the exit (no safe point reached): each open
+   * session stops its output, notes it in the run log and returns what to tell the user.
+   */
+  forcedExit?: Set<() => string[]>;
 }
 
 export interface Session {
@@ -127,6 +133,19 @@ export async function openSession(
     () => reporter.info('berth: stopping at the next safe point (Ctrl-C again to force)…'),
     { once: true },
   );
+  const onForcedExit = () => {
+    reporter.close();
+    log?.write({ forced: true, message: 'forced exit (second interrupt) before a safe point' });
+    return forcedExitLines(
+      services.map((service) => service.service),
+      {
+        ...(log ? { logPath: log.path } : {}),
+        // Read-only commands (plan, status, history, doctor) print their own objects.
+        readOnly: extra.eventsToLogOnly === true,
+      },
+    );
+  };
+  environment.forcedExit?.add(onForcedExit);
   const context = { file, dir, env: io.env, onSecret: (value: string) => redactor.add(value) };
   const providers = new Map<string, Promise<Provider>>();
   let store: Promise<StateStore> | undefined;
@@ -148,6 +167,7 @@ export async function openSession(
     await state();
   } catch (error) {
     reporter.close();
+    environment.forcedExit?.delete(onForcedExit);
     throw error;
   }
   return {
@@ -174,9 +194,14 @@ export async function openSession(
       });
     },
     async close() {
+      environment.forcedExit?.delete(onForcedExit);
       reporter.close();
       for (const provider of providers.values())
         await provider.then((value) => value.close?.()).catch(() => {});
+      // A team store holds a connection pool (PostgreSQL) that must not outlive the command.
+      await store
+        ?.then((value) => (value as StateStore & { close?: () => Promise<void> }).close?.())
+        .catch(() => {});
     },
   };
 }

@@ -2,7 +2,7 @@
  * Run `berth` as a child process, the way a user or CI job does: the real executable (`src/bin.ts`
  * through tsx, so no build is needed), its own working directory and environment.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,33 +22,50 @@ export interface BerthRun {
   stderr: string;
 }
 
+/** A running `berth`: its output so far, and its end. */
+export interface StartedBerth {
+  child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): BerthRun;
+  exited: Promise<BerthRun>;
+}
+
+/** Start `berth args…` in `cwd` (for tests that signal it while it runs). */
+export function startBerth(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): StartedBerth {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, BIN, ...args], {
+    cwd: options.cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      TSX_TSCONFIG_PATH: `${repoRoot}tsconfig.json`,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<BerthRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, output: () => ({ code: child.exitCode, stdout, stderr }), exited };
+}
+
 /** Run `berth args…` in `cwd`; resolves when it exits. */
 export function runBerth(
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
 ): Promise<BerthRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, BIN, ...args], {
-      cwd: options.cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/root',
-        TSX_TSCONFIG_PATH: `${repoRoot}tsconfig.json`,
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return startBerth(args, options).exited;
 }
 
 /** Every line of `--json` stdout, parsed; throws on a line that is not JSON. */

@@ -67,7 +67,7 @@ async function typeCommand(command: string): Promise<{ screen: string; code: num
   return { screen: text, code: Number(new RegExp(`^${marker}=(\\d+)`, 'm').exec(text)?.[1]) };
 }
 
-function config(options: { broken?: boolean } = {}) {
+function config(options: { broken?: boolean; stuck?: boolean } = {}) {
   return `export default {
   targets: { local: { kind: 'local-docker', options: { hostPort: ${port}, stopTimeoutSeconds: 1, secretsDir: ${JSON.stringify(secrets.path)} } } },
   services: {
@@ -77,7 +77,12 @@ function config(options: { broken?: boolean } = {}) {
         env: { PORT: '8000'${options.broken ? ", BROKEN: '1'" : ''} },
         secrets: { API_KEY: { generate: 'api-key' } },
         health: { path: '/.well-known/health', timeoutMs: ${options.broken ? 120000 : 60000}, intervalMs: 200, maxIntervalMs: 500 },
-      },
+      },${
+        options.stuck
+          ? `
+      hooks: [{ name: 'stuck', before: 'verify', run: () => new Promise((resolve) => setTimeout(resolve, 600000)) }],`
+          : ''
+      }
     },
   },
 };
@@ -202,5 +207,24 @@ describe('berth in a terminal', () => {
     expect(text).toContain('stopping at the next safe point (Ctrl-C again to force)');
     expect(text).toMatch(/^INTERRUPTED=130/m);
     expect(text).toContain('DEPLOY_ABORTED');
+  });
+
+  it('a second Ctrl-C forces the exit at once: 130, and the screen says what may be left and what to run', async () => {
+    await writeFile(
+      join(project.path, 'berth.config.ts'),
+      config({ stuck: true }).replace("PORT: '8000'", "PORT: '8000', MODE: 'stuck'"),
+    );
+    tmux('send-keys', '-t', 'berth', 'clear', 'Enter');
+    tmux('send-keys', '-t', 'berth', `${berth} up; echo FORCED=$?`, 'Enter');
+    // The live view reaches the hook before verify (deploy done), where the run waits.
+    await waitForScreen((text) => /✓ deploy \d/.test(text));
+    tmux('send-keys', '-t', 'berth', 'C-c');
+    await waitForScreen((text) => text.includes('Ctrl-C again to force'));
+    tmux('send-keys', '-t', 'berth', 'C-c');
+    const text = await waitForScreen((current) => /^FORCED=\d+/m.test(current));
+    expect(text).toMatch(/^FORCED=130/m);
+    expect(text).toContain(`berth: forced exit before a safe point: ${name}-dev may be mid-change.`);
+    expect(text).toContain('Run `berth status` to see what is live, then `berth up` to converge');
+    expect(text).not.toContain('Summary');
   });
 });

@@ -94,13 +94,22 @@ export function hostOperations(host: HostContext) {
       throw new ImageError('IMAGE_NOT_FOUND', `Image ${ref} is still missing after the pull`);
   }
 
-  /** Create (not start) the container of `desired`, replacing a leftover container of the same revision. */
-  async function createRevision(context: ProviderContext, desired: DesiredService): Promise<CreatedRevision> {
+  /**
+   * Create (not start) the container of `desired` (on `placement`, default the service port),
+   * replacing a leftover container of the same revision.
+   */
+  async function createRevision(
+    context: ProviderContext,
+    desired: DesiredService,
+    placement?: { bindAddress: string; hostPort: number },
+  ): Promise<CreatedRevision> {
     await ensureImage(context, desired.image.ref);
     const secretValues = await host.secrets.resolve(desired, desired.secrets);
-    const hostPort = hostPortOf(settings, desired.port);
-    const labels = buildLabels(desired, { hostPort, bindAddress: settings.bindAddress });
-    const body = buildCreateBody({ desired, secretValues, settings, labels });
+    // Proxy mode places each revision on its own loopback port; direct mode on the service port.
+    const placed = placement ? { ...settings, ...placement } : settings;
+    const hostPort = hostPortOf(placed, desired.port);
+    const labels = buildLabels(desired, { hostPort, bindAddress: placed.bindAddress });
+    const body = buildCreateBody({ desired, secretValues, settings: placed, labels });
     const leftover = await transport.inspectContainer(body.name);
     if (leftover) {
       if (!parseLabels(leftover.labels))

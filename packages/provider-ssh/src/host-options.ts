@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
 import { z } from 'zod';
+import { proxyOptionsSchema } from './proxy/proxy-options.js';
 
 /** Options shared by every host provider (local Docker today, SSH hosts later). */
 export const hostOptionsSchema = z.strictObject({
@@ -42,12 +43,32 @@ export const hostOptionsSchema = z.strictObject({
     .optional(),
   /** Seconds a container gets to stop before it is killed. Default 10. */
   stopTimeoutSeconds: z.number().int().min(0).default(10),
+  /**
+   * Put a Berth-managed Caddy proxy in front of the service (`true`, or its settings): zero-downtime
+   * updates, verification before traffic, routing by port or host name, HTTPS. Default: direct mode,
+   * where the revision's container publishes the service port itself and an update stops the old
+   * revision before the new one starts.
+   */
+  proxy: z.union([z.boolean(), proxyOptionsSchema]).optional(),
 });
 
 /** Host provider options as a caller writes them. */
 export type HostOptionsInput = z.input<typeof hostOptionsSchema>;
 /** Host provider options with defaults filled in. */
 export type HostOptions = z.output<typeof hostOptionsSchema> & { secretsDir: string };
+
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * `proxy: true | { … }`: a rejected object reports its own fields (`proxy.domain`), not the
+ * union's "Invalid input".
+ */
+function unionBranch(issue: ZodIssue): ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const detailed = issue.errors.find((branch) => branch.some((inner) => inner.path.length > 0));
+  if (!detailed) return [issue];
+  return detailed.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
+}
 
 /** The default secret store folder: `~/.berth/secrets`. */
 export function defaultSecretsDir(home: string = homedir()): string {
@@ -61,7 +82,7 @@ export function defaultSecretsDir(home: string = homedir()): string {
 export function parseHostOptions(input: unknown, providerName: string): HostOptions {
   const result = hostOptionsSchema.safeParse(input ?? {});
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({
+    const issues = result.error.issues.flatMap(unionBranch).map((issue) => ({
       path: `options.${issue.path.join('.')}`,
       message: issue.message,
       hint: `Fix the \`${issue.path.join('.')}\` option of ${providerName}(); see docs/providers/local-docker.md.`,

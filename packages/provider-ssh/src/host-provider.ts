@@ -21,6 +21,9 @@ import { hostOperations, outcomeOf } from './host-operations.js';
 import type { HostOptions } from './host-options.js';
 import type { HostTransport } from './host-transport.js';
 import type { LocalSecretStore } from './local-secret-store.js';
+import type { ProxyFiles } from './proxy/proxy-files.js';
+import { proxyMode } from './proxy/proxy-mode.js';
+import type { ProxySettings } from './proxy/proxy-options.js';
 import { livenessOf, newestFirst, observedFrom, pickCurrent, revisionInfoOf } from './revisions.js';
 
 /** What `hostProvider` is made of. */
@@ -35,6 +38,8 @@ export interface HostProviderConfig {
   imageBuilder?: ImageBuilder;
   /** A lock that lives with the target (local Docker: a lock file in the local store). */
   lock?: Provider['lock'];
+  /** Proxy mode (`options.proxy`): the proxy's settings and its folder on the host. */
+  proxy?: { settings: ProxySettings; files: ProxyFiles; fetch?: typeof globalThis.fetch };
 }
 
 const LOG_LINES = 15;
@@ -56,6 +61,16 @@ export function validateHostSpec(spec: ServiceSpec): ValidationIssue[] {
 export function hostProvider(config: HostProviderConfig): Provider {
   const { transport, options } = config;
   const host = hostOperations({ transport, options, secrets: config.secrets });
+  const proxy = config.proxy
+    ? proxyMode({
+        transport,
+        options,
+        host,
+        files: config.proxy.files,
+        settings: config.proxy.settings,
+        ...(config.proxy.fetch ? { fetch: config.proxy.fetch } : {}),
+      })
+    : undefined;
 
   const provider: Provider = {
     specificationVersion: 'v1',
@@ -69,7 +84,9 @@ export function hostProvider(config: HostProviderConfig): Provider {
     validateSpec: validateHostSpec,
 
     predictUrl: (_target, spec) =>
-      serviceUrl(options.bindAddress, hostPortOf(host.settings, spec.port), options.urlHost),
+      proxy
+        ? proxy.stableUrl(spec.port)
+        : serviceUrl(options.bindAddress, hostPortOf(host.settings, spec.port), options.urlHost),
 
     async imageTarget(_context, target) {
       if (!options.registry) return undefined;
@@ -95,17 +112,24 @@ export function hostProvider(config: HostProviderConfig): Provider {
         });
         return checks;
       }
+      if (proxy && spec) checks.push(await proxy.preflight(target.service, spec.port));
       const hostPort = options.hostPort ?? spec?.port;
-      if (hostPort !== undefined) checks.push(await host.checkPort(target.service, hostPort));
+      if (!proxy && hostPort !== undefined) checks.push(await host.checkPort(target.service, hostPort));
       return checks;
     },
 
     async observe(_context, target) {
+      if (proxy) {
+        const containers = await host.inspectManaged(target.service);
+        if (containers.length === 0) return undefined;
+        return proxy.observedFrom(containers, await proxy.upstreamOf(target.service));
+      }
       const current = pickCurrent(await host.inspectManaged(target.service));
       return current ? observedFrom(current, options.urlHost) : undefined;
     },
 
     async apply(context, desired) {
+      if (proxy) return proxy.apply(context, desired);
       const before = await host.managed(desired.service);
       const serving = before.filter(
         (container) => container.state === 'running' || container.state === 'restarting',
@@ -145,7 +169,14 @@ export function hostProvider(config: HostProviderConfig): Provider {
       return outcomeOf(created.labels, created, options.urlHost);
     },
 
+    ...(proxy
+      ? {
+          shiftTraffic: proxy.shiftTraffic,
+        }
+      : {}),
+
     async restoreRevision(context, target, record): Promise<ApplyOutcome> {
+      if (proxy) return proxy.restoreRevision(context, target, record);
       const name = containerName(target.service, record.revision);
       const containers = await host.managed(target.service);
       let wanted = containers.find((container) => container.name === name);
@@ -179,9 +210,15 @@ export function hostProvider(config: HostProviderConfig): Provider {
     },
 
     async listRevisions(_context, target) {
-      return newestFirst(await host.managed(target.service)).flatMap(
-        (container) => revisionInfoOf(container) ?? [],
-      );
+      const containers = newestFirst(await host.managed(target.service));
+      // Proxy mode: the revision with traffic is the one the proxy forwards to, not any that runs.
+      const upstream = proxy ? await proxy.upstreamOf(target.service) : undefined;
+      return containers.flatMap((container) => {
+        const info = revisionInfoOf(container);
+        if (!info || !proxy) return info ?? [];
+        const routed = upstream !== undefined && parseLabels(container.labels)?.hostPort === upstream;
+        return { ...info, traffic: routed ? 100 : 0 };
+      });
     },
 
     async probeRevision(_context, target, revision) {
@@ -199,6 +236,11 @@ export function hostProvider(config: HostProviderConfig): Provider {
     async destroy(context, target, destroyOptions) {
       const containers = await host.managed(target.service);
       const removed: string[] = [];
+      if (proxy) {
+        const port = containers.map((container) => parseLabels(container.labels)?.port).find(Boolean);
+        if (await proxy.removeRoutes(context, target.service, port))
+          removed.push(`proxy-route:${target.service}`);
+      }
       const images = new Set<string>();
       for (const container of containers) {
         const labels = parseLabels(container.labels);

@@ -58,8 +58,16 @@ export interface ContainerCreateBody {
   Env: string[];
   Labels: Record<string, string>;
   ExposedPorts: Record<string, Record<string, never>>;
+  /** The command, replacing the image's (the proxy runs `caddy run …`). */
+  Cmd?: string[];
+  /** `uid:gid` the process runs as (the proxy: the owner of its folder). */
+  User?: string;
   HostConfig: {
     PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
+    /** `host` for the proxy: it binds service ports on the host and reaches revisions on loopback. */
+    NetworkMode?: string;
+    /** `host-path:container-path[:ro]` mounts (the proxy's folder). */
+    Binds?: string[];
     RestartPolicy: { Name: string; MaximumRetryCount?: number };
     NanoCpus?: number;
     Memory?: number;

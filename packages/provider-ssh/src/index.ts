@@ -36,6 +36,7 @@ export {
   localSecretStore,
 } from './local-secret-store.js';
 export { mapDockerError } from './map-docker-error.js';
+export type { ProxyOptionsInput, ProxySettings } from './proxy/proxy-options.js';
 export { type DockerOverSshOptions, dockerOverSsh } from './ssh/docker-over-ssh.js';
 export type { HistoryPhase, HostHistoryEntry } from './ssh/host-history.js';
 export { readHostHistory } from './ssh/host-history.js';

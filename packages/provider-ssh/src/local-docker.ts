@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { ImageBuilder, Provider } from '@berth/core';
 import type Docker from 'dockerode';
 import { dockerTransport } from './docker-transport.js';
@@ -5,6 +7,8 @@ import { type HostOptionsInput, parseHostOptions } from './host-options.js';
 import { hostProvider } from './host-provider.js';
 import { localSecretStore } from './local-secret-store.js';
 import { localTargetLock } from './local-target-lock.js';
+import { localProxyFiles } from './proxy/proxy-files.js';
+import { proxySettingsOf } from './proxy/proxy-options.js';
 
 /** Options of `localDocker()`: the host options, plus how to reach the engine. */
 export interface LocalDockerOptions extends HostOptionsInput {
@@ -35,6 +39,9 @@ function describeEngine(options: Docker.DockerOptions | undefined): string {
  * ```ts
  * const deployer = createDeployer({ provider: localDocker({ hostPort: 8080 }) });
  * ```
+ *
+ * With `proxy: true`, a Berth-managed Caddy container owns the service port and each revision runs
+ * on its own loopback port: updates are verified before they take traffic, with no downtime.
  */
 export function localDocker(options: LocalDockerOptions = {}): Provider {
   const { docker, dockerOptions, imageBuilder, ...hostInput } = options;
@@ -45,8 +52,10 @@ export function localDocker(options: LocalDockerOptions = {}): Provider {
   const transport = dockerTransport(client, {
     description: describeEngine(dockerOptions),
   });
+  const proxy = proxySettingsOf(parsed.proxy, join(homedir(), '.berth', 'proxy'));
   return hostProvider({
     name: 'local-docker',
+    ...(proxy ? { proxy: { settings: proxy, files: localProxyFiles(proxy.directory) } } : {}),
     transport,
     options: parsed,
     secrets: localSecretStore({ directory: parsed.secretsDir, keepVersions: parsed.keepRevisions + 1 }),

@@ -34,6 +34,8 @@ export interface S3StateStoreOptions {
   region?: string;
   /** An S3-compatible endpoint (MinIO, R2, moto, Ceph…), e.g. `http://127.0.0.1:9000`. */
   endpoint?: string;
+  /** Static credentials for the client Berth creates. Default: the AWS SDK's default chain (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`…). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Path-style addressing (`endpoint/bucket/key`), which most S3-compatible servers need. */
   forcePathStyle?: boolean;
   /** Attempts per request for the client Berth creates (503 SlowDown, 5xx, network). Default 5. */
@@ -65,6 +67,7 @@ export function s3StateStore(options: S3StateStoreOptions): StateStore & { reado
       maxAttempts: options.maxAttempts ?? 5,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
     });
   const { bucket } = options;
   const prefix = options.prefix ?? '';

@@ -74,17 +74,47 @@ export function local(environment: CommandEnvironment, options: GlobalOptions): 
   );
 }
 
-/** `berth down`: destroy the selected services, dependents first. Images are kept. */
+/**
+ * On a terminal, `down` asks first (unless `--yes`): it removes running services. Without a
+ * terminal (CI, scripts, agents) there is no one to ask and it proceeds. True to go on.
+ */
+async function confirmDown(
+  session: Session,
+  environment: CommandEnvironment,
+  options: GlobalOptions & { keepSecrets?: boolean; deleteImages?: boolean },
+): Promise<boolean> {
+  const { io } = environment;
+  if (options.yes || !io.confirm || session.mode.kind === 'json') return true;
+  const removed = [
+    'the services',
+    ...(options.keepSecrets ? [] : ['the secrets Berth created']),
+    ...(options.deleteImages ? ['their images'] : []),
+  ];
+  io.stderr.write(
+    `This removes ${session.services.map((service) => `${service.service} (target ${service.targetName})`).join(', ')}: ${removed.join(', ')}.\n`,
+  );
+  if (await io.confirm('Remove them? [y/N] ')) return true;
+  io.stderr.write('kept: nothing was removed\n');
+  return false;
+}
+
+/** `berth down`: destroy the selected services, dependents first. Images are kept unless `--delete-images`. */
 export function down(
   environment: CommandEnvironment,
-  options: GlobalOptions & { local?: boolean; keepSecrets?: boolean; forgetState?: boolean },
+  options: GlobalOptions & {
+    local?: boolean;
+    keepSecrets?: boolean;
+    forgetState?: boolean;
+    deleteImages?: boolean;
+  },
 ): Promise<ExitCode> {
   return withSession(
     environment,
     options,
     'down',
-    (session) =>
-      runEach(
+    async (session) => {
+      if (!(await confirmDown(session, environment, options))) return EXIT.ok;
+      return runEach(
         session,
         environment,
         async (service) =>
@@ -92,9 +122,11 @@ export function down(
             ...runOptions(session, environment),
             ...(options.keepSecrets ? { keepSecrets: true } : {}),
             ...(options.forgetState ? { forgetState: true } : {}),
+            ...(options.deleteImages ? { deleteImages: true } : {}),
           }),
         { reverse: true },
-      ),
+      );
+    },
     { local: options.local === true },
   );
 }

@@ -65,9 +65,14 @@ export async function doctor(environment: CommandEnvironment, options: GlobalOpt
     const seen = new Set<string>();
     let builds = false;
     for (const service of session.services) {
+      const provider = await session.providerFor(service.targetName);
       let spec: ReturnType<typeof validateSpec> | undefined;
       try {
-        spec = validateSpec(service.spec);
+        // The target's own limits too (e.g. App Runner's service names), as `up` checks them.
+        spec = validateSpec(
+          service.spec,
+          provider.validateSpec ? [provider.validateSpec.bind(provider)] : [],
+        );
         checks.push({ subject: service.service, name: 'spec', ok: true });
       } catch (error) {
         const berth = error as { message: string; hint?: string };
@@ -83,7 +88,6 @@ export async function doctor(environment: CommandEnvironment, options: GlobalOpt
       if ('build' in service.spec.image) builds = true;
       if (seen.has(service.targetName)) continue;
       seen.add(service.targetName);
-      const provider = await session.providerFor(service.targetName);
       const subject = `target ${service.targetName} (${provider.name})`;
       if (!provider.preflight) {
         checks.push({
@@ -108,6 +112,22 @@ export async function doctor(environment: CommandEnvironment, options: GlobalOpt
           ...(berth.hint ? { hint: berth.hint } : {}),
         });
       }
+    }
+    // The state store answers (and lets this machine read): what every command needs first.
+    const kind = session.loaded.config.state.kind;
+    const first = session.services[0];
+    try {
+      if (first) await (await session.state()).read(first.service);
+      checks.push({ subject: `state store (${kind})`, name: 'read', ok: true });
+    } catch (error) {
+      const berth = error as { message: string; hint?: string };
+      checks.push({
+        subject: `state store (${kind})`,
+        name: 'read',
+        ok: false,
+        message: berth.message,
+        ...(berth.hint ? { hint: berth.hint } : {}),
+      });
     }
     if (builds) {
       const builder = dockerImageBuilder();

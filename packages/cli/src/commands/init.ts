@@ -7,6 +7,8 @@ import {
   dockerignoreFor,
   type ProjectFacts,
   projectKind,
+  pyprojectDependencyNames,
+  requirementNames,
   serviceName,
   starterConfig,
 } from '../init/project-files.js';
@@ -42,15 +44,25 @@ export async function readProjectFacts(dir: string): Promise<ProjectFacts> {
       throw usageError('package.json', 'is not valid JSON', 'Fix package.json, then run berth init again.');
     }
   }
-  const requirements = await exists(join(dir, 'requirements.txt'));
-  const pyproject = await exists(join(dir, 'pyproject.toml'));
+  const requirementsText = await readIfPresent(join(dir, 'requirements.txt'));
+  const pyprojectText = await readIfPresent(join(dir, 'pyproject.toml'));
+  const requirements = requirementsText !== undefined;
+  const pyproject = pyprojectText !== undefined;
   const entry = (await exists(join(dir, 'main.py')))
     ? 'main.py'
     : (await exists(join(dir, 'app.py')))
       ? 'app.py'
       : undefined;
   if (requirements || pyproject || entry)
-    facts.python = { requirements, pyproject, ...(entry ? { entry } : {}) };
+    facts.python = {
+      requirements,
+      pyproject,
+      ...(entry ? { entry } : {}),
+      dependencies: [
+        ...requirementNames(requirementsText ?? ''),
+        ...pyprojectDependencyNames(pyprojectText ?? ''),
+      ],
+    };
   return facts;
 }
 

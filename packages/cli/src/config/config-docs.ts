@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { berthConfigSchema, documentedElsewhere } from './config-schema.js';
 import { stateKinds } from './state-kinds.js';
-import { plannedTargetKinds, targetKinds } from './target-kinds.js';
+import { targetKinds } from './target-kinds.js';
 
 /** One row of the reference. */
 export interface ConfigField {
@@ -142,10 +142,7 @@ export function configReferenceMarkdown(): string {
 export function kindsMarkdown(): string {
   const targets = Object.entries(targetKinds).map(
     ([name, kind]) =>
-      `| \`${name}\` | \`${kind.package}\` | \`${kind.factory}\` | ${kind.description} | [${kind.docs.split('/').pop()}](${kind.docs.replace(/^docs\//, '')}) |`,
-  );
-  const planned = Object.entries(plannedTargetKinds).map(
-    ([name, what]) => `| \`${name}\` | planned | | ${what} | |`,
+      `| \`${name}\` | \`${kind.package}\` | \`${kind.factory}\` | ${kind.description} | ${kind.credentials} | [${kind.docs.split('/').pop()}](${kind.docs.replace(/^docs\//, '')}) |`,
   );
   const states = Object.entries(stateKinds).map(
     ([name, kind]) => `| \`${name}\` | \`${kind.package}\` | ${kind.description} |`,
@@ -153,10 +150,9 @@ export function kindsMarkdown(): string {
   return [
     '### Target kinds',
     '',
-    '| `kind` | Package | Factory | Deploys to | Docs |',
-    '| --- | --- | --- | --- | --- |',
+    '| `kind` | Package | Factory | Deploys to | Credentials | Docs |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...targets,
-    ...planned,
     '',
     '### State-store kinds',
     '',

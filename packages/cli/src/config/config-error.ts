@@ -1,6 +1,5 @@
 import { BerthError, type ValidationIssue } from '@berth/core';
 import type { z } from 'zod';
-import { plannedTargetKinds } from './target-kinds.js';
 
 /** Where the config reference lives; every config error points there. */
 export const CONFIG_DOCS = 'docs/cli.md#config-reference';
@@ -15,7 +14,9 @@ export function configError(file: string, issues: ValidationIssue[]): BerthError
       ? `${file}: ${issue.message}`
       : `${file}: ${issue.path}: ${issue.message}`,
   );
-  return new BerthError('SPEC_INVALID', `Invalid config:\n  ${lines.join('\n  ')}`, {
+  // A flag (`--env`) is the command line's fault, not the config file's.
+  const title = file.startsWith('--') ? 'Invalid command line' : 'Invalid config';
+  return new BerthError('SPEC_INVALID', `${title}:\n  ${lines.join('\n  ')}`, {
     hint: issues
       .map((issue) => (issue.path && issue.path !== file ? `${issue.path}: ${issue.hint}` : issue.hint))
       .join('\n'),
@@ -78,9 +79,7 @@ export function toConfigIssues(error: z.ZodError, raw?: unknown, prefix = ''): V
     let message = issue.message;
     if (issue.code === 'invalid_value' && path.endsWith('.kind')) {
       const given = String(valueAt(raw, issue.path) ?? '');
-      const planned = plannedTargetKinds[given];
-      if (planned) message = `"${given}" is planned (${planned}) but not available in this version`;
-      else message = `"${given}" is not a known kind`;
+      message = `"${given}" is not a known kind`;
     }
     if (issue.code === 'unrecognized_keys')
       message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;

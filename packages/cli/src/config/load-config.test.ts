@@ -136,13 +136,50 @@ describe('validateConfig: every error names the file, the field and the fix', ()
       [
         'targets.aws.kind',
         '"lambda" is not a known kind',
-        'Use one of "local-docker", "ssh-host", "cloud-run"',
+        'Use one of "local-docker", "ssh-host", "cloud-run", "app-runner", "ecs-express", "app-platform"',
       ],
     ],
     [
-      'a planned target kind',
-      { ...minimal, targets: { aws: { kind: 'app-runner', options: {} } } },
-      ['targets.aws.kind', 'planned (AWS App Runner'],
+      'a literal DigitalOcean token',
+      { ...minimal, targets: { do: { kind: 'app-platform', options: { token: 'dop_v1_abc' } } } },
+      ['targets.do.options.token', '{ fromEnv: "TOKEN" }'],
+    ],
+    [
+      'a literal DigitalOcean secrets key',
+      {
+        ...minimal,
+        targets: {
+          do: { kind: 'app-platform', options: { token: { fromEnv: 'DO_TOKEN' }, secretsKey: 'a2V5' } },
+        },
+      },
+      ['targets.do.options.secretsKey', '{ fromEnv: "SECRETSKEY" }'],
+    ],
+    [
+      'a literal AWS secret access key',
+      {
+        ...minimal,
+        targets: {
+          aws: {
+            kind: 'ecs-express',
+            options: {
+              region: 'eu-west-1',
+              credentials: {
+                accessKeyId: { fromEnv: 'AWS_ACCESS_KEY_ID' },
+                secretAccessKey: 'wJalrXUtnFEMI',
+              },
+            },
+          },
+        },
+      },
+      ['targets.aws.options.credentials.secretAccessKey', 'is a credential written in the config file'],
+    ],
+    [
+      'a connection string with a password in it',
+      {
+        ...minimal,
+        state: { kind: 'postgres', options: { connectionString: 'postgres://berth:hunter22@db:5432/berth' } },
+      },
+      ['state.options.connectionString', 'is a URL with a password', '{ fromEnv: "CONNECTION_STRING" }'],
     ],
     [
       'a target that does not exist',
@@ -174,6 +211,8 @@ describe('validateConfig: every error names the file, the field and the fix', ()
     const text = rejection(raw);
     expect(text).toContain('/project/berth.config.json');
     for (const part of expected) expect(text).toContain(part);
+    // A rejected value is never echoed: it may be a secret.
+    expect(text).not.toMatch(/hunter22|wJalrXUtnFEMI|p4ss/);
   });
 
   it('fills in the defaults', () => {

@@ -3,7 +3,22 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ValidationIssue } from '@berth/core';
 
 /** Option keys that hold credentials: a literal string there is refused (the config file is committed). */
-const credentialKey = /(password|passphrase|privatekey|token|secret|apikey|credentials?)$/i;
+const credentialKey =
+  /(password|passphrase|privatekey|token|secret|secretskey|apikey|credentials?|secretaccesskey|accesskeyid)$/i;
+
+/** A URL with a password in it (`postgres://user:password@host/db`). */
+const urlWithPassword = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:[^/?#@]+@/i;
+
+/** The password inside a URL-shaped value, decoded: error messages may quote it on its own. */
+export function urlPassword(value: string): string | undefined {
+  if (!urlWithPassword.test(value)) return undefined;
+  try {
+    const password = decodeURIComponent(new URL(value).password);
+    return password.length > 0 ? password : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function isReference(value: unknown): value is { fromEnv: string } | { fromFile: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -17,7 +32,16 @@ export function literalCredentials(options: unknown, path: string): ValidationIs
   const issues: ValidationIssue[] = [];
   for (const [key, value] of Object.entries(options)) {
     const here = `${path}.${key}`;
-    if (typeof value === 'string' && credentialKey.test(key))
+    if (typeof value === 'string' && urlWithPassword.test(value))
+      issues.push({
+        path: here,
+        message: 'is a URL with a password written in the config file',
+        hint: `Give the whole URL by reference: { fromEnv: "${key
+          .replace(/([a-z])([A-Z])/g, '$1_$2')
+          .replace(/[^A-Za-z0-9]/g, '_')
+          .toUpperCase()}" } or { fromFile: "path" }.`,
+      });
+    else if (typeof value === 'string' && credentialKey.test(key))
       issues.push({
         path: here,
         message: 'is a credential written in the config file',
@@ -37,6 +61,11 @@ export async function resolveReferences(
   context: { path: string; baseDir: string; env: NodeJS.ProcessEnv; onValue: (value: string) => void },
 ): Promise<{ value: unknown; issues: ValidationIssue[] }> {
   const issues: ValidationIssue[] = [];
+  const report = (found: string) => {
+    context.onValue(found);
+    const password = urlPassword(found);
+    if (password) context.onValue(password);
+  };
   const walk = async (value: unknown, path: string): Promise<unknown> => {
     if (isReference(value)) {
       if ('fromEnv' in value) {
@@ -49,13 +78,13 @@ export async function resolveReferences(
           });
           return undefined;
         }
-        context.onValue(found);
+        report(found);
         return found;
       }
       const file = isAbsolute(value.fromFile) ? value.fromFile : resolve(context.baseDir, value.fromFile);
       try {
         const found = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
-        context.onValue(found);
+        report(found);
         return found;
       } catch {
         issues.push({

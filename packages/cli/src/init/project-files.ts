@@ -12,7 +12,53 @@ export interface ProjectFacts {
     dependencies?: Record<string, string>;
   };
   /** Python markers: requirements.txt, pyproject.toml, main.py, app.py. */
-  python?: { requirements: boolean; pyproject: boolean; entry?: string };
+  python?: {
+    requirements: boolean;
+    pyproject: boolean;
+    entry?: string;
+    /** Names of the declared dependencies (requirements.txt, pyproject's `dependencies`), lowercase. */
+    dependencies?: string[];
+  };
+}
+
+/** Dependency names of a requirements.txt. Pure. */
+export function requirementNames(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line.length > 0 && !line.startsWith('-'))
+    .map((line) => (/^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(line)?.[0] ?? '').toLowerCase())
+    .filter(Boolean);
+}
+
+/** Dependency names in pyproject.toml's `dependencies = [ … ]` (PEP 621). Pure, not a TOML parser. */
+export function pyprojectDependencyNames(text: string): string[] {
+  const list = /^\s*dependencies\s*=\s*\[([\s\S]*?)\]/m.exec(text)?.[1] ?? '';
+  return [...list.matchAll(/["']([A-Za-z0-9][A-Za-z0-9._-]*)/g)].map((match) =>
+    (match[1] as string).toLowerCase(),
+  );
+}
+
+/** How a Python service starts: an ASGI/WSGI server when the dependencies name one, else `python entry`. */
+function pythonCommand(facts: ProjectFacts): { cmd: string; note?: string } {
+  const entry = facts.python?.entry ?? 'main.py';
+  const module = entry.replace(/\.py$/, '');
+  const dependencies = new Set(facts.python?.dependencies ?? []);
+  const shell = (command: string) => `["sh", "-c", ${JSON.stringify(`exec ${command}`)}]`;
+  if (dependencies.has('uvicorn') || dependencies.has('fastapi'))
+    return {
+      cmd: shell(`uvicorn ${module}:app --host 0.0.0.0 --port \${PORT}`),
+      ...(dependencies.has('uvicorn')
+        ? {}
+        : { note: '# FastAPI needs an ASGI server: add uvicorn to your dependencies.' }),
+    };
+  if (dependencies.has('gunicorn')) return { cmd: shell(`gunicorn --bind 0.0.0.0:\${PORT} ${module}:app`) };
+  if (dependencies.has('flask'))
+    return {
+      cmd: shell(`flask --app ${module} run --host 0.0.0.0 --port \${PORT}`),
+      note: "# Flask's own server is for development: add gunicorn to your dependencies for production.",
+    };
+  return { cmd: `["python", "${entry}"]` };
 }
 
 export type ProjectKind = 'node' | 'python' | 'unknown';
@@ -39,24 +85,25 @@ export function serviceName(facts: ProjectFacts): string {
 export function dockerfileFor(facts: ProjectFacts, port: number, baseImage?: string): string {
   const kind = projectKind(facts);
   if (kind === 'python') {
-    const entry = facts.python?.entry ?? 'main.py';
+    const { cmd, note } = pythonCommand(facts);
     return [
       '# Written by `berth init` for a Python service. The service must listen on 0.0.0.0:$PORT.',
       `ARG BASE_IMAGE=${baseImage ?? 'python:3.12-slim'}`,
       `FROM \${BASE_IMAGE}`,
       'WORKDIR /app',
-      'ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1',
+      'ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1',
       ...(facts.python?.requirements
-        ? ['COPY requirements.txt ./', 'RUN pip install --no-cache-dir -r requirements.txt']
+        ? ['COPY requirements.txt ./', 'RUN pip install --no-cache-dir -r requirements.txt', 'COPY . .']
         : facts.python?.pyproject
-          ? ['COPY pyproject.toml ./', 'RUN pip install --no-cache-dir .']
-          : []),
-      'COPY . .',
-      'RUN useradd --create-home app || true',
+          ? // The project itself is installed: its sources must be there first.
+            ['COPY . .', 'RUN pip install --no-cache-dir .']
+          : ['COPY . .']),
+      'RUN useradd --create-home --uid 10001 app',
       'USER app',
       `ENV PORT=${port}`,
       `EXPOSE ${port}`,
-      `CMD ["python", "${entry}"]`,
+      ...(note ? [note] : []),
+      `CMD ${cmd}`,
       '',
     ].join('\n');
   }
@@ -69,22 +116,42 @@ export function dockerfileFor(facts: ProjectFacts, port: number, baseImage?: str
       ? '["npm", "start"]'
       : `["node", "${facts.packageJson?.main ?? 'index.js'}"]`;
   const hasDependencies = Object.keys(facts.packageJson?.dependencies ?? {}).length > 0;
-  return [
-    '# Written by `berth init` for a Node service. The service must listen on 0.0.0.0:$PORT.',
-    `ARG BASE_IMAGE=${baseImage ?? 'node:24-slim'}`,
-    `FROM \${BASE_IMAGE}`,
-    'WORKDIR /app',
+  const install = (flags: string) =>
+    `RUN if [ -f package-lock.json ]; then npm ci${flags}; else npm install${flags}; fi`;
+  const runtime = [
     'ENV NODE_ENV=production',
-    'COPY package*.json ./',
-    ...(hasDependencies
-      ? ['RUN if [ -f package-lock.json ]; then npm ci --omit=dev; else npm install --omit=dev; fi']
-      : []),
-    'COPY . .',
     'USER node',
     `ENV PORT=${port}`,
     `EXPOSE ${port}`,
     `CMD ${command}`,
     '',
+  ];
+  if (scripts.build)
+    // A build step (TypeScript, a bundler) needs the dev dependencies; the image keeps only the rest.
+    return [
+      '# Written by `berth init` for a Node service. The service must listen on 0.0.0.0:$PORT.',
+      `ARG BASE_IMAGE=${baseImage ?? 'node:24-slim'}`,
+      `FROM \${BASE_IMAGE} AS build`,
+      'WORKDIR /app',
+      'COPY package*.json ./',
+      install(''),
+      'COPY . .',
+      'RUN npm run build && npm prune --omit=dev',
+      '',
+      `FROM \${BASE_IMAGE}`,
+      'WORKDIR /app',
+      'COPY --from=build /app ./',
+      ...runtime,
+    ].join('\n');
+  return [
+    '# Written by `berth init` for a Node service. The service must listen on 0.0.0.0:$PORT.',
+    `ARG BASE_IMAGE=${baseImage ?? 'node:24-slim'}`,
+    `FROM \${BASE_IMAGE}`,
+    'WORKDIR /app',
+    'COPY package*.json ./',
+    ...(hasDependencies ? [install(' --omit=dev')] : []),
+    'COPY . .',
+    ...runtime,
   ].join('\n');
 }
 

@@ -1,8 +1,9 @@
 import { Redactor } from '@berth/core';
 import { describe, expect, it } from 'vitest';
+import { forcedExitLines } from '../run/forced-exit.js';
 import { formatPlan } from './format-plan.js';
 import { summaryLines } from './format-result.js';
-import { createReporter } from './reporter.js';
+import { createReporter, lockTakeoverText } from './reporter.js';
 import { ANSI_PATTERN, outputMode, palette } from './terminal.js';
 
 describe('outputMode', () => {
@@ -165,5 +166,44 @@ describe('summaryLines', () => {
     expect(lines.join('\n')).toContain('HEALTH_CHECK_FAILED: health failed');
     expect(lines.join('\n')).toContain('hint: look at the logs');
     expect(lines.join('\n')).toContain('- web-dev  skipped');
+  });
+});
+
+describe('forcedExitLines', () => {
+  it('names the services that may be mid-change, what stays behind, what to run and the log', () => {
+    expect(forcedExitLines(['api-dev', 'web-dev'], { logPath: '/app/.deployment/logs/x.log' })).toEqual([
+      'berth: forced exit before a safe point: api-dev, web-dev may be mid-change.',
+      '  Locks of this run stay behind: the next berth run on this machine takes them over (its process is gone); elsewhere they wait until they expire.',
+      '  Run `berth status` to see what is live, then `berth up` to converge (or `berth rollback`).',
+      '  log: /app/.deployment/logs/x.log',
+    ]);
+  });
+
+  it('says nothing was changing for a read-only command', () => {
+    expect(forcedExitLines(['api-dev'], { readOnly: true })).toEqual([
+      'berth: forced exit; nothing was changing (a read-only command)',
+    ]);
+  });
+});
+
+describe('lockTakeoverText', () => {
+  it('names the previous owner and why its lock could be taken', () => {
+    const previousOwner = {
+      user: 'ci',
+      host: 'runner-1',
+      pid: 4242,
+      runId: 'run-1',
+      startedAt: '2026-12-01T10:00:00.000Z',
+    };
+    expect(
+      lockTakeoverText({
+        type: 'lock-takeover',
+        previousOwner,
+        expiresAt: '2026-12-01T10:10:00.000Z',
+        reason: 'expired',
+      } as Parameters<typeof lockTakeoverText>[0]),
+    ).toBe(
+      'took over the lock left by ci@runner-1 (pid 4242, run run-1): it expired at 2026-12-01T10:10:00.000Z',
+    );
   });
 });

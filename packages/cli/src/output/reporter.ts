@@ -40,6 +40,18 @@ interface ServiceView {
   status?: string;
 }
 
+/** What a lock takeover means, for people. Pure. */
+export function lockTakeoverText(event: Extract<BerthEvent, { type: 'lock-takeover' }>): string {
+  const owner = event.previousOwner;
+  const why =
+    event.reason === 'owner-gone'
+      ? 'its process is gone'
+      : event.reason === 'expired'
+        ? `it expired at ${event.expiresAt}`
+        : 'forced';
+  return `took over the lock left by ${owner.user}@${owner.host} (pid ${owner.pid}, run ${owner.runId}): ${why}`;
+}
+
 export interface Reporter {
   /** An engine event (already redacted). */
   event(event: BerthEvent): void;
@@ -159,6 +171,9 @@ export function createReporter(options: {
       case 'rollback-end':
         out(`${who}  rollback to ${event.to} ${event.status}`);
         break;
+      case 'lock-takeover':
+        out(`${who}  warning: ${lockTakeoverText(event)}`);
+        break;
       case 'log':
         if (verbose || event.level === 'warn' || event.level === 'error')
           out(`${who}  ${event.level}: ${event.message}`);
@@ -167,6 +182,15 @@ export function createReporter(options: {
         if (verbose) out(`${who}  plan: ${event.plan.action}, ${event.plan.changes.length} change(s)`);
         break;
     }
+  };
+
+  /** A line for people; on the live view, printed above its block (the next frame redraws it). */
+  const above = (text: string) => {
+    if (mode.kind === 'live' && drawnLines > 0) {
+      io.stdout.write(`\u001b[${drawnLines}A\u001b[0J`);
+      drawnLines = 0;
+    }
+    out(text);
   };
 
   const liveEvent = (event: BerthEvent) => {
@@ -197,6 +221,9 @@ export function createReporter(options: {
         view.health.attempts += 1;
         view.health.last = event.ok ? 'ok' : (event.error ?? `status ${event.status ?? '?'}`).slice(0, 50);
         break;
+      case 'lock-takeover':
+        above(`${colors.yellow('!')} ${event.service}  ${lockTakeoverText(event)}`);
+        break;
       case 'rollback-start':
         view.phase = 'rollback';
         view.progress.set('rollback', `to ${event.to}`);
@@ -218,12 +245,7 @@ export function createReporter(options: {
     info(text) {
       log?.write({ message: text });
       if (mode.kind === 'json') err(text);
-      else if (mode.kind === 'live' && drawnLines > 0) {
-        // Print above the live block: clear it, print, let the next frame redraw it.
-        io.stdout.write(`\u001b[${drawnLines}A\u001b[0J`);
-        drawnLines = 0;
-        out(text);
-      } else out(text);
+      else above(text);
     },
     serviceDone(service, status) {
       viewOf(service).status = status;

@@ -192,7 +192,7 @@ export function auditOf(provider: Provider): ProviderAudit | undefined {
 }
 
 /**
- * Wrap a provider's changing methods (`apply`, `restoreRevision`, `destroy`) with `runAudited`, its
+ * Wrap a provider's changing methods (`apply`, `restoreRevision`, `shiftTraffic`, `destroy`) with `runAudited`, its
  * preflight with `timedPreflight` and its image builder's `build` with the lock and the `build`
  * phase, and give it `lock` (the run lock, host-run-lock.ts); the docker method uses it around the
  * shared host provider. `checkBuild` runs before the build step, so a build that cannot start
@@ -203,7 +203,7 @@ export function withHostAudit(
   settings: ProviderAudit & { checkBuild?: (request: Parameters<ImageBuilder['build']>[0]) => Promise<void> },
 ): Provider {
   const layoutOf = (target: ServiceTarget) => hostLayout(settings.baseDir, target.service);
-  const { apply, restoreRevision, destroy, preflight, imageBuilder } = provider;
+  const { apply, restoreRevision, destroy, preflight, imageBuilder, shiftTraffic } = provider;
   const audited: Provider = {
     ...provider,
     lock: hostRunLock(settings),
@@ -230,6 +230,22 @@ export function withHostAudit(
               (phases) =>
                 timedPhase(context, phases, 'start', () =>
                   restoreRevision.call(provider, context, target, record),
+                ),
+            ),
+        }
+      : {}),
+    ...(shiftTraffic
+      ? {
+          // Proxy mode: the switch of the stable address to a verified revision, timed.
+          shiftTraffic: (context: ProviderContext, target: ServiceTarget, revision: string) =>
+            runAudited(
+              settings,
+              context,
+              layoutOf(target),
+              { operation: 'switch', service: target.service, revision },
+              (phases) =>
+                timedPhase(context, phases, 'switch', () =>
+                  shiftTraffic.call(provider, context, target, revision),
                 ),
             ),
         }

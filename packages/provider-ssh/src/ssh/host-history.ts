@@ -23,7 +23,7 @@ export interface HostHistoryEntry {
    * `deploy` (validation, transfer, build, start), `verify` (the engine's verify and register,
    * recorded by `sshHostHooks()`), `restore` (a rollback), `down`.
    */
-  operation: 'deploy' | 'verify' | 'rollback' | 'down' | 'restore';
+  operation: 'deploy' | 'verify' | 'rollback' | 'down' | 'restore' | 'switch';
   status: 'succeeded' | 'failed' | 'rolled-back';
   service: string;
   revision?: string;

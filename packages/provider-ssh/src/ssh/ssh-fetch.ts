@@ -1,9 +1,12 @@
 /**
  * A `fetch` whose requests are made from the host, through the SSH connection (`direct-tcpip`
  * forwarding): health checks reach a service that listens on the host's loopback or behind its
- * firewall. Plain HTTP only (the tunnel already is the secure part); redirects are not followed.
+ * firewall. HTTP, and HTTPS when `tls` says which certificate authorities to trust (the proxy's
+ * domains); redirects are not followed.
  */
 import { request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { channelAgent } from './channel-agent.js';
 import type { SshConnection } from './ssh-connection.js';
 
@@ -22,6 +25,11 @@ export interface SshFetchOptions {
    * service from the server itself. Default: the URL's host name.
    */
   connectTo?: (hostname: string) => string;
+  /**
+   * HTTPS: the certificate authorities to trust (PEM), e.g. the proxy's internal CA root; resolved
+   * on the first `https:` request. `undefined` from it: the system's CAs. Never skips verification.
+   */
+  tls?: { ca: () => Promise<string | undefined> };
 }
 
 /** A `fetch` (the subset health checks use) that connects from `connection`'s host. */
@@ -29,20 +37,26 @@ export function sshFetch(connection: SshConnection, options: SshFetchOptions = {
   const agent = channelAgent((options) =>
     connection.openTcp(String(options.hostname ?? '127.0.0.1'), Number(options.port ?? 80)),
   );
+  const connectTo = options.connectTo ?? ((name: string) => name);
+  const tlsAgent = options.tls ? tlsChannelAgent(connection, connectTo, options.tls.ca) : undefined;
   const fetchThroughSsh = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input.toString());
-    if (url.protocol !== 'http:') {
-      return Promise.reject(new TypeError(`sshFetch only speaks http:, not ${url.protocol}`));
+    const secure = url.protocol === 'https:' && tlsAgent !== undefined;
+    if (url.protocol !== 'http:' && !secure) {
+      return Promise.reject(
+        new TypeError(`sshFetch only speaks http: (and https: with \`tls\`), not ${url.protocol}`),
+      );
     }
     const body = typeof init?.body === 'string' ? init.body : undefined;
     return new Promise<Response>((resolve, reject) => {
       const signal = init?.signal ?? undefined;
       if (signal?.aborted) return reject(signal.reason);
-      const req = request(
+      const hostname = url.hostname.replace(/^\[|\]$/g, '');
+      const req = (secure ? httpsRequest : request)(
         {
-          agent,
-          hostname: (options.connectTo ?? ((name: string) => name))(url.hostname.replace(/^\[|\]$/g, '')),
-          port: url.port === '' ? 80 : Number(url.port),
+          agent: secure ? tlsAgent : agent,
+          hostname: secure ? hostname : connectTo(hostname),
+          port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
           path: `${url.pathname}${url.search}`,
           method: init?.method ?? 'GET',
           headers: { host: url.host, ...headersOf(init) },
@@ -78,4 +92,46 @@ export function sshFetch(connection: SshConnection, options: SshFetchOptions = {
     });
   };
   return fetchThroughSsh as typeof globalThis.fetch;
+}
+
+/**
+ * An agent whose connections are TLS over an SSH channel to `connectTo(hostname)`, checking the
+ * certificate against `ca` for the URL's own host name (SNI and verification use the name, the
+ * channel goes to the address).
+ */
+function tlsChannelAgent(
+  connection: SshConnection,
+  connectTo: (hostname: string) => string,
+  ca: () => Promise<string | undefined>,
+): HttpsAgent {
+  const agent = new HttpsAgent({ keepAlive: false });
+  // Kept once known: the proxy writes its CA root when it first starts.
+  let authorities: string | undefined;
+  const load = async () => {
+    authorities ??= await ca();
+    return authorities;
+  };
+  const createConnection = (
+    target: { hostname?: string | null; host?: string | null; port?: number | string | null },
+    callback: (error: Error | null, socket?: unknown) => void,
+  ): undefined => {
+    const hostname = String(target.hostname ?? target.host ?? 'localhost');
+    Promise.all([load(), connection.openTcp(connectTo(hostname), Number(target.port ?? 443))]).then(
+      ([pem, channel]) => {
+        const socket = tlsConnect({ socket: channel, servername: hostname, ...(pem ? { ca: pem } : {}) });
+        let connected = false;
+        socket.once('secureConnect', () => {
+          connected = true;
+          callback(null, socket);
+        });
+        socket.once('error', (error) => {
+          if (!connected) callback(error);
+        });
+      },
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
+    return undefined;
+  };
+  Object.assign(agent, { createConnection });
+  return agent;
 }

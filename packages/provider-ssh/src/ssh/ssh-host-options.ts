@@ -5,6 +5,7 @@
 import { BerthError } from '@berth/core';
 import { z } from 'zod';
 import { type HostOptions, type HostOptionsInput, parseHostOptions } from '../host-options.js';
+import { proxyOptionsSchema } from '../proxy/proxy-options.js';
 import { assertHostPath } from './host-layout.js';
 import { parseSshOptions, type SshConnectionInput, type SshConnectionOptions } from './ssh-options.js';
 
@@ -51,6 +52,12 @@ export const systemdMethodSchema = z.strictObject({
   stopTimeoutSeconds: z.number().int().min(0).default(10),
   /** Folder of the local secret store. Default `~/.berth/secrets`. */
   secretsDir: z.string().min(1).optional(),
+  /**
+   * Put a Berth-managed Caddy (the host's `caddy`, unit `berth-proxy.service`) in front of the
+   * service: each revision runs in its own slot unit on a loopback port and takes traffic only once
+   * verified (docs/providers/ssh.md#proxy-mode). Default: direct mode (the unit restarts on the port).
+   */
+  proxy: z.union([z.boolean(), proxyOptionsSchema]).optional(),
 });
 
 /** Settings of the docker method (besides the host options shared with `localDocker`). */

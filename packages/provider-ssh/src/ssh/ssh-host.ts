@@ -11,6 +11,9 @@ import { defaultSecretsDir } from '../host-options.js';
 import { hostProvider } from '../host-provider.js';
 import { lazyImageBuilder, once } from '../lazy-image-builder.js';
 import { type LocalSecretStore, localSecretStore } from '../local-secret-store.js';
+import { INTERNAL_ROOT_CERTIFICATE } from '../proxy/caddy-config.js';
+import { sshProxyFiles } from '../proxy/proxy-files.js';
+import { proxySettingsOf } from '../proxy/proxy-options.js';
 import { describeDockerOverSsh, dockerOverSsh } from './docker-over-ssh.js';
 import { auditOf, pendingPhases, withAuditSettings, withHostAudit } from './host-audit.js';
 import { runLocks } from './host-run-lock.js';
@@ -61,9 +64,17 @@ const wildcard = new Set(['0.0.0.0', '::']);
  * server, through the connection, to `localAddress` (the service listens there whether or not its
  * port is open to this machine); other hosts are resolved on the server as given.
  */
-function healthFetch(connection: SshConnection, urlHost: string, localAddress: string) {
+function healthFetch(
+  connection: SshConnection,
+  urlHost: string,
+  localAddress: string,
+  ca?: () => Promise<string | undefined>,
+) {
   const bare = urlHost.replace(/^\[|\]$/g, '');
-  return sshFetch(connection, { connectTo: (name) => (name === bare ? localAddress : name) });
+  return sshFetch(connection, {
+    connectTo: (name) => (name === bare ? localAddress : name),
+    ...(ca ? { tls: { ca } } : {}),
+  });
 }
 
 /**
@@ -114,9 +125,22 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
     }),
     close: () => connection.close(),
   };
+  const proxy = proxySettingsOf(options.host.proxy, `${options.baseDir}/proxy`);
+  const proxyFiles = proxy ? sshProxyFiles(connection, proxy.directory) : undefined;
+  const local = wildcard.has(bind) ? (bind === '::' ? '::1' : '127.0.0.1') : bind;
+  // A domain's health checks go to the proxy on the host, trusting its internal CA explicitly.
+  const domain = proxy?.domain;
+  const ca =
+    domain && proxyFiles
+      ? proxy.tls === 'internal'
+        ? () => proxyFiles.readData(INTERNAL_ROOT_CERTIFICATE)
+        : async () => undefined
+      : undefined;
+  const fetchOnHost = healthFetch(connection, domain ?? urlHost ?? urlHostOf(bind), local, ca);
   const base = hostProvider({
     name: 'ssh-docker',
     transport,
+    ...(proxy && proxyFiles ? { proxy: { settings: proxy, files: proxyFiles, fetch: fetchOnHost } } : {}),
     options: hostOptions,
     secrets: hostSecretStore(
       connection,
@@ -130,7 +154,6 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
       return dockerImageBuilder({ docker: client });
     }),
   });
-  const local = wildcard.has(bind) ? (bind === '::' ? '::1' : '127.0.0.1') : bind;
   const audited = withHostAudit(base, {
     connection,
     operator,
@@ -143,7 +166,7 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
       await (await dockerModule()).readBuildContext(request.context, request.dockerfile);
     },
   });
-  return withFetch(audited, healthFetch(connection, urlHost ?? urlHostOf(bind), local));
+  return withFetch(audited, fetchOnHost);
 }
 
 function systemdMethod(options: SshSystemdOptions, connection: SshConnection, operator: string): Provider {

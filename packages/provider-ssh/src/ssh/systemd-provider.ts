@@ -18,6 +18,7 @@ import {
 import { urlHostName } from '../container-spec.js';
 import { validateHostSpec } from '../host-provider.js';
 import type { LocalSecretStore } from '../local-secret-store.js';
+import { proxySettingsOf } from '../proxy/proxy-options.js';
 import {
   type AuditEntry,
   type AuditOptions,
@@ -36,6 +37,8 @@ import { joinCommands, sh } from './remote-command.js';
 import { readRemoteFile, writeRemoteFile, writeRemoteFiles } from './remote-files.js';
 import type { SshConnection } from './ssh-connection.js';
 import type { SshSystemdOptions } from './ssh-host-options.js';
+import { systemdProxy } from './systemd-proxy.js';
+import { systemdProxyMethods } from './systemd-proxy-methods.js';
 import { pruneSystemdReleases } from './systemd-prune.js';
 import {
   memoryBytes,
@@ -144,13 +147,8 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     phases: HistoryPhase[],
   ) => timedPhase(context, phases, 'start', () => switchTo(context, layout, record, unitText));
 
-  const switchTo = async (
-    context: ProviderContext,
-    layout: HostLayout,
-    record: SystemdRevisionRecord,
-    unitText: string,
-  ) => {
-    await units.install(record.desired.service, unitText);
+  /** `current` and `current-revision` name `record`: what runs (direct mode) or takes traffic (proxy mode). */
+  const pointCurrent = async (layout: HostLayout, record: SystemdRevisionRecord) => {
     const next = `${layout.currentLink}.berth-tmp`;
     await connection.run(
       joinCommands([
@@ -160,6 +158,16 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
       { description: `switch ${layout.currentLink} to ${record.releaseId}` },
     );
     await writeRemoteFile(connection, layout.currentRevisionFile, `${record.revision}\n`, 0o644);
+  };
+
+  const switchTo = async (
+    context: ProviderContext,
+    layout: HostLayout,
+    record: SystemdRevisionRecord,
+    unitText: string,
+  ) => {
+    await units.install(record.desired.service, unitText);
+    await pointCurrent(layout, record);
     try {
       await units.restart(record.desired.service, record.revision, layout.unitStartFile);
     } catch (error) {
@@ -199,13 +207,38 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
       ...(desired.resources.cpu !== undefined ? { cpuQuotaPercent: desired.resources.cpu * 100 } : {}),
     });
 
+  const proxySettings = proxySettingsOf(options.proxy, `${options.baseDir}/proxy`);
+  const proxy = proxySettings
+    ? systemdProxy({
+        connection,
+        settings: proxySettings,
+        username: options.ssh.username,
+        urlHost: options.urlHost ?? urlHostName(options.ssh.host),
+      })
+    : undefined;
+  const proxied = proxy
+    ? systemdProxyMethods({
+        connection,
+        options,
+        units,
+        proxy,
+        secrets: config.secrets,
+        layoutOf,
+        readRecord,
+        snapshot,
+        unitFor,
+        pointCurrent,
+        audited,
+      })
+    : undefined;
+
   const provider: Provider = {
     specificationVersion: 'v1',
     name: 'ssh-systemd',
     secrets: config.secrets,
     imageBuilder,
     validateSpec: validateHostSpec,
-    predictUrl: (_target, spec) => urlOf(spec.port),
+    predictUrl: (_target, spec) => (proxy ? proxy.stableUrl(spec.port) : urlOf(spec.port)),
     lock: hostRunLock(audit),
 
     preflight: timedPreflight(auditSettings.pending, async (context, target, spec) => {
@@ -226,11 +259,29 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
       if (!checks.every((check) => check.ok)) return checks;
       if (host.status === 'rejected') throw host.reason;
       if (program !== undefined) checks.push(checkStartCommand(program, host.value));
-      if (spec) checks.push(checkPort(host.value, target.service, spec.port));
+      if (proxy) checks.push(await proxy.check());
+      if (spec) {
+        const port = proxy ? proxy.stablePort(spec.port) : spec.port;
+        const ours =
+          proxy &&
+          (await proxy.routes
+            .hasServer({
+              service: target.service,
+              port,
+              ...(proxy.settings.domain ? { domain: proxy.settings.domain } : {}),
+            })
+            .catch(() => false));
+        checks.push(
+          ours
+            ? { name: 'host-port', ok: true, message: `port ${port} is the proxy's` }
+            : checkPort(host.value, target.service, port),
+        );
+      }
       return checks;
     }),
 
     async observe(_context, target) {
+      if (proxied) return proxied.observe(target);
       const host = await snapshot(layoutOf(target), target.service);
       return host.record ? observedOf(host.record, host.status) : undefined;
     },
@@ -261,11 +312,24 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
               `Release ${releaseId} is not on ${connection.target}.`,
               { hint: 'Deploy again: the release is uploaded by the image phase.' },
             );
-          const port = checkPort(host, desired.service, desired.port);
+          const stable = proxy ? proxy.stablePort(desired.port) : desired.port;
+          const proxyOwnsPort =
+            proxy &&
+            (await proxy.routes
+              .hasServer({
+                service: desired.service,
+                port: stable,
+                ...(proxy.settings.domain ? { domain: proxy.settings.domain } : {}),
+              })
+              .catch(() => false));
+          const port = proxyOwnsPort
+            ? { ok: true, message: undefined, hint: undefined }
+            : checkPort(host, desired.service, stable);
           if (!port.ok)
             throw new ProviderError('PROVIDER_CONFLICT', port.message ?? 'The port is taken', {
               hint: port.hint,
             });
+          if (proxied) return proxied.apply(context, layout, desired, releaseId, host, phases);
           const values = await config.secrets.resolve(desired, desired.secrets);
           const environment = serviceEnvironment(desired, values);
           const record: SystemdRevisionRecord = {
@@ -312,7 +376,10 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
       );
     },
 
+    ...(proxied ? { shiftTraffic: proxied.shiftTraffic } : {}),
+
     async restoreRevision(context, target, wanted): Promise<ApplyOutcome> {
+      if (proxied) return proxied.restoreRevision(context, target, wanted);
       const layout = layoutOf(target);
       return audited(
         context,
@@ -360,6 +427,8 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
     },
 
     async probeRevision(_context, target, revision) {
+      const inSlot = proxied ? await proxied.probeRevision(target, revision) : undefined;
+      if (inSlot) return inSlot;
       const layout = layoutOf(target);
       const {
         currentRevision: current,
@@ -384,13 +453,17 @@ export function systemdProvider(config: SystemdProviderConfig): Provider {
         layout,
         { operation: 'down', service: target.service },
         async () => {
+          const specPort = proxied
+            ? (await snapshot(layout, target.service)).record?.desired.port
+            : undefined;
+          const proxyRemoved = proxied ? await proxied.destroy(context, target, specPort) : [];
           await units.remove(target.service);
           // Everything but the history (kept for the audit trail) and the lock (released after).
           await connection.run(
             sh`cd -- ${layout.serviceDir} 2>/dev/null && find . -mindepth 1 -maxdepth 1 ! -name history.jsonl ! -name .lock -exec rm -rf -- {} + ; true`,
           );
           context.log('info', `Removed ${unitName(target.service)} and the releases in ${layout.serviceDir}`);
-          return { removed: [unitName(target.service), layout.releasesDir] };
+          return { removed: [unitName(target.service), layout.releasesDir, ...proxyRemoved] };
         },
         { pendingPhases: ['deregister'] },
       );

@@ -15,7 +15,12 @@ export interface SystemdRevisionRecord {
   url: string;
   /** What the engine asked for, secret values removed. */
   desired: DesiredService;
+  /** Proxy mode: the slot unit (`berth-<service>--<slot>.service`) and loopback port it runs on. */
+  proxy?: { slot: ProxySlot; port: number };
 }
+
+/** The two units a service alternates between in proxy mode. */
+export type ProxySlot = 'a' | 'b';
 
 /** The revision's environment: plain variables (with `PORT` and `BERTH_REVISION`) and secrets. */
 export function serviceEnvironment(
