@@ -7,6 +7,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const alias = [
   { find: /^@berth\/core$/, replacement: `${root}packages/core/src/index.ts` },
   { find: /^@berth\/core\/(.*)$/, replacement: `${root}packages/core/src/$1/index.ts` },
+  { find: /^@berth\/docker$/, replacement: `${root}packages/docker/src/index.ts` },
+  { find: /^@berth\/docker\/(.*)$/, replacement: `${root}packages/docker/src/$1/index.ts` },
   { find: /^@berth\/cli$/, replacement: `${root}packages/cli/src/index.ts` },
   { find: /^@berth\/provider-([a-z]+)$/, replacement: `${root}packages/provider-$1/src/index.ts` },
   { find: /^@berth\/provider-([a-z]+)\/(.*)$/, replacement: `${root}packages/provider-$1/src/$2/index.ts` },

@@ -10,7 +10,7 @@ import {
   fileStateStore,
   type ServiceSpecInput,
 } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerImageBuilder } from '@berth/docker';
 import { localDocker } from '@berth/provider-ssh';
 import { helloAgentSpec } from '../examples/hello-agent/spec.ts';
 

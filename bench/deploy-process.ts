@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { createDeployer, fileStateStore } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerImageBuilder } from '@berth/docker';
 import { localDocker } from '@berth/provider-ssh';
 import { type BerthBenchTarget, benchSpec } from './berth-deploy.ts';
 

@@ -19,7 +19,7 @@ import {
   type DownResult,
   fileStateStore,
 } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerImageBuilder } from '@berth/docker';
 import { type AppRunnerOptions, appRunner } from '@berth/provider-aws';
 import { helloAgentSpec } from './hello-agent/spec.ts';
 

@@ -20,7 +20,7 @@ import {
   type DownResult,
   fileStateStore,
 } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerImageBuilder } from '@berth/docker';
 import { type AppPlatformOptions, appPlatform } from '@berth/provider-do';
 import { helloAgentSpec } from './hello-agent/spec.ts';
 

@@ -17,7 +17,7 @@ import {
   type DownResult,
   fileStateStore,
 } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerImageBuilder } from '@berth/docker';
 import { type CloudRunOptions, cloudRun } from '@berth/provider-gcp';
 import { helloAgentSpec } from './hello-agent/spec.ts';
 

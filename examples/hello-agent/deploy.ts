@@ -10,8 +10,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createDeployer, fileStateStore } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
-import { localDocker } from '@berth/provider-ssh';
+import { dockerImageBuilder } from '@berth/docker';
+import { localDocker } from '@berth/provider-local';
 import { printEvents, printPlan, printResult } from './print-events.ts';
 import { helloAgentSpec, localEnvironment } from './spec.ts';
 

@@ -4,7 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
-    'docker/index': 'src/docker/index.ts',
+    'conformance/index': 'src/conformance/index.ts',
     'plugin-kit/index': 'src/plugin-kit/index.ts',
     'schemas/index': 'src/schemas/index.ts',
   },
@@ -16,5 +16,5 @@ export default defineConfig({
   // lazy-schema.ts loads zod with createRequire(import.meta.url), also in the CJS build.
   shims: true,
   splitting: true,
-  external: ['vitest', 'dockerode', 'tar-fs', '@balena/dockerignore'],
+  external: ['vitest'],
 });

@@ -1,5 +1,5 @@
 import { createDeployer, memoryStateStore } from '@berth/core';
-import { describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { minimalProvider } from './minimal-provider.js';
 

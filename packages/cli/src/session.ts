@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { type BerthError, createDeployer, type Deployer, type Provider, type StateStore } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
 import { Redactor } from '@berth/core/plugin-kit';
+import { dockerImageBuilder } from '@berth/docker';
 import { buildProvider, buildStateStore } from './config/build-target.js';
 import { configError } from './config/config-error.js';
 import { type LoadedConfig, loadConfig } from './config/load-config.js';

@@ -1,8 +1,8 @@
 import { AppRunnerClient, ListServicesCommand } from '@aws-sdk/client-apprunner';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from './index.js';
-import { inProcessRuntime } from './test-support/in-process-runtime.js';
 
 let emulator: AwsEmulator;
 beforeAll(async () => {

@@ -1,3 +1,4 @@
+import type { VersionFaultMode } from '@berth/emulator-runtime';
 import { AwsError } from './protocol/aws-error.js';
 
 /** Fail the next matching API calls with an error, before the emulator does anything. */
@@ -25,7 +26,7 @@ export interface VersionFault {
   times?: number;
 }
 
-export type VersionFaultMode = 'crash' | 'health-check';
+export type { VersionFaultMode };
 
 const serverCodes =
   /^(InternalServiceError|InternalFailure|ServerException|ServiceUnavailable|InternalServerError)/;

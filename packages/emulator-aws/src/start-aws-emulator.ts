@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ContainerRuntime } from '@berth/emulator-runtime';
+import { createVersionLauncher, dockerRuntime } from '@berth/emulator-runtime';
 import { appRunnerApi } from './app-runner/app-runner-api.js';
 import { ecrApi, toLocalImage } from './ecr/ecr-api.js';
 import type { LocalRegistry } from './ecr/local-registry.js';
@@ -8,9 +10,6 @@ import { ecsExpressApi } from './ecs/ecs-express-api.js';
 import type { EmulatorContext } from './emulator-context.js';
 import { FaultController } from './faults.js';
 import { type CallRecord, createDispatcher } from './protocol/dispatch.js';
-import type { ContainerRuntime } from './runtime/container-runtime.js';
-import { dockerRuntime } from './runtime/docker-runtime.js';
-import { createVersionLauncher } from './runtime/version-launcher.js';
 import { SecretStore } from './secrets-manager/secret-store.js';
 import { secretsManagerApi } from './secrets-manager/secrets-manager-api.js';
 import { stsQuery } from './sts/sts-api.js';
@@ -104,6 +103,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const runtime =
     options.runtime ??
     dockerRuntime({
+      label: 'berth.aws-emulator',
       resolveImage: (image) => toLocalImage(image, registry),
       registryAuth: registry.username
         ? { [registry.host]: { username: registry.username, password: registry.password ?? '' } }

@@ -1,4 +1,4 @@
-import type { VersionFaultMode } from '@berth/emulator-aws/runtime';
+import type { VersionFaultMode } from '@berth/emulator-runtime';
 import { DoError, errorIdFor } from './protocol/do-error.js';
 
 /** Fail the next matching API calls, before the emulator does anything. */

@@ -10,7 +10,7 @@ export {
   type ContainerRuntime,
   dockerRuntime,
   inProcessRuntime,
-} from '@berth/emulator-aws/runtime';
+} from '@berth/emulator-runtime';
 export type { EmulatedAccount } from './account/account-api.js';
 export type { DeploymentPhase } from './apps/app-records.js';
 export type {

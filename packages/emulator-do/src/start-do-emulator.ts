@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ContainerRuntime, createVersionLauncher, dockerRuntime } from '@berth/emulator-aws/runtime';
+import { type ContainerRuntime, createVersionLauncher, dockerRuntime } from '@berth/emulator-runtime';
 import { accountApi, type EmulatedAccount } from './account/account-api.js';
 import { appsApi } from './apps/apps-api.js';
 import { createDeploymentRunner } from './apps/deployment-runner.js';

@@ -1,13 +1,8 @@
-import type { Clock } from '@berth/core';
+import { type BackoffPolicy, retryWithBackoff } from '@berth/core/plugin-kit';
 import { isTransientAwsError, mapAwsError } from './map-aws-error.js';
 
-/** How `withRetry` retries. */
-export interface RetryPolicy {
-  attempts: number;
-  baseDelayMs: number;
-  clock: Clock;
-  signal?: AbortSignal;
-}
+/** How `withRetry` retries (`retryWithBackoff`'s policy; the longest wait is the provider's). */
+export type RetryPolicy = Omit<BackoffPolicy, 'maxDelayMs'>;
 
 /**
  * Call `operation`, retrying throttling and transient API errors with exponential backoff on the
@@ -19,12 +14,11 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   operation: () => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= policy.attempts || !isTransientAwsError(error)) throw mapAwsError(error, action);
-      await policy.clock.sleep(Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 20_000), policy.signal);
-    }
+  try {
+    return await retryWithBackoff(operation, isTransientAwsError, { ...policy, maxDelayMs: 20_000 });
+  } catch (error) {
+    // An abort while waiting rejects with the signal's reason: that is not an API error.
+    if (policy.signal?.aborted && error === policy.signal.reason) throw error;
+    throw mapAwsError(error, action);
   }
 }

@@ -1,7 +1,8 @@
+import { lazySchema } from '@berth/core/plugin-kit';
 import type { AuthClient } from 'google-auth-library';
 import type { z as Zod } from 'zod';
 import type { GcpClients } from './gcp-clients.js';
-import { lazySchema, loadZod } from './lazy-schema.js';
+import { loadZod } from './lazy-schema.js';
 
 const projectId = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const region = /^[a-z]+-[a-z]+\d+$/;

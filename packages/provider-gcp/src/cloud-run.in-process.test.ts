@@ -1,8 +1,8 @@
-import { describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
+import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from '@berth/emulator-gcp';
+import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterAll } from 'vitest';
 import { cloudRun } from './cloud-run-provider.js';
-import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from './emulator/index.js';
-import { inProcessRuntime } from './test-support/in-process-runtime.js';
 
 // The whole contract through the official SDK clients and the emulator, with revisions served by an
 // in-process runtime (no Docker): the fast tier. The Docker tier is cloud-run.integration.test.ts.

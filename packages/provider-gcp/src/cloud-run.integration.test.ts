@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { createDeployer, memoryStateStore } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
-import { createTestContext, describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
+import { createTestContext } from '@berth/core/testing';
+import { dockerImageBuilder } from '@berth/docker';
+import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from '@berth/emulator-gcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
 import { cloudRun } from './cloud-run-provider.js';
-import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from './emulator/index.js';
 
 // The provider through the official SDK clients against the emulator, whose revisions run as real
 // containers pulled from the local registry. Fails (never skips) without the test environment.

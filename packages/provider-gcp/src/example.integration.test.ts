@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from '@berth/emulator-gcp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { main } from '../../../examples/gcp-cloud-run.ts';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
-import { type GcpEmulator, startGcpEmulator, staticTokenAuthClient } from './emulator/index.js';
 
 // examples/gcp-cloud-run.ts, unchanged, against the emulator and the local registry.
 const environment = requireTestEnvironment(['docker', 'registry', 'images']);

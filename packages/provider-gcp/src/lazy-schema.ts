@@ -1,37 +1,11 @@
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
 
-// Synchronous, so that `cloudRun()` stays synchronous; only on first use.
+// Synchronous, so that `cloudRun()` stays synchronous; only on first use. zod is this package's own
+// dependency, so it is resolved from here (`lazySchema` itself is `@berth/core`'s).
 const requireFromHere = createRequire(import.meta.url);
 
 /** Load zod on first use (importing `@berth/provider-gcp` does not). */
 export function loadZod(): typeof z {
   return (requireFromHere('zod') as { z: typeof z }).z;
-}
-
-/**
- * A stand-in for an object built on first use: property reads, `in`, key listing and prototype lookup
- * go to the real object (methods bound to it). The same helper as `@berth/core`'s spec schemas use.
- */
-export function lazySchema<T extends object>(build: () => T): T {
-  let built: T | undefined;
-  const real = (): T => {
-    built ??= build();
-    return built;
-  };
-  return new Proxy({} as T, {
-    get(_target, key) {
-      const object = real();
-      const value = Reflect.get(object, key, object);
-      return typeof value === 'function' ? value.bind(object) : value;
-    },
-    has: (_target, key) => Reflect.has(real(), key),
-    ownKeys: () => Reflect.ownKeys(real()),
-    getOwnPropertyDescriptor(_target, key) {
-      const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
-      // A proxy may only report a property as non-configurable when its own target has it.
-      return descriptor ? { ...descriptor, configurable: true } : undefined;
-    },
-    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
-  });
 }

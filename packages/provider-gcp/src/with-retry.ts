@@ -1,13 +1,8 @@
-import type { Clock } from '@berth/core';
+import { type BackoffPolicy, retryWithBackoff } from '@berth/core/plugin-kit';
 import { isTransientGcpError, mapGcpError } from './map-gcp-error.js';
 
-/** How `withRetry` retries. */
-export interface RetryPolicy {
-  attempts: number;
-  baseDelayMs: number;
-  clock: Clock;
-  signal?: AbortSignal;
-}
+/** How `withRetry` retries (`retryWithBackoff`'s policy; the longest wait is the provider's). */
+export type RetryPolicy = Omit<BackoffPolicy, 'maxDelayMs'>;
 
 /**
  * Call `operation`, retrying transient API errors (503, 429, 504 and their gRPC codes) with
@@ -19,12 +14,11 @@ export async function withRetry<T>(
   policy: RetryPolicy,
   operation: () => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= policy.attempts || !isTransientGcpError(error)) throw mapGcpError(error, action);
-      await policy.clock.sleep(Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 10_000), policy.signal);
-    }
+  try {
+    return await retryWithBackoff(operation, isTransientGcpError, { ...policy, maxDelayMs: 10_000 });
+  } catch (error) {
+    // An abort while waiting rejects with the signal's reason: that is not an API error.
+    if (policy.signal?.aborted && error === policy.signal.reason) throw error;
+    throw mapGcpError(error, action);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * An image builder made on first use, so that what it needs (dockerode, `@berth/core/docker`) loads
+ * An image builder made on first use, so that what it needs (dockerode, `@berth/docker`) loads
  * only when a deploy builds an image, not when the package is imported.
  */
 import type { ImageBuilder } from '@berth/core';

@@ -1,5 +1,5 @@
 /**
- * Importing @berth/provider-ssh loads neither dockerode nor ssh2 (nor @berth/core/docker's tar-fs):
+ * Importing @berth/provider-ssh loads neither dockerode nor ssh2 (nor @berth/docker's tar-fs):
  * they load when a provider first needs them. A child process imports the package and lists what
  * it loaded; the control makes the SSH Docker client, which must load dockerode.
  */

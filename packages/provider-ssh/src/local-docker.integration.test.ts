@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createDeployer, type Deployer, memoryStateStore, type ServiceSpecInput } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
-import { describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
+import { dockerImageBuilder } from '@berth/docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
 import {

@@ -13,7 +13,7 @@ import { proxySettingsOf } from './proxy/proxy-options.js';
 /** Options of `localDocker()`: the host options, plus how to reach the engine. */
 export interface LocalDockerOptions extends HostOptionsInput {
   /**
-   * A Dockerode client. Default: `dockerEngine(dockerOptions)` from `@berth/core/docker`, which honours
+   * A Dockerode client. Default: `dockerEngine(dockerOptions)` from `@berth/docker`, which honours
    * DOCKER_HOST and loads dockerode only when a deploy needs more than reading the engine.
    */
   docker?: Docker;
@@ -48,7 +48,7 @@ export function localDocker(options: LocalDockerOptions = {}): Provider {
   const parsed = parseHostOptions(hostInput, 'localDocker');
   // The engine client loads on the first engine call, not when this package is imported; its reads of
   // an unchanged redeploy go straight to the Engine API (dockerode loads only for the rest).
-  const client = docker ?? (async () => (await import('@berth/core/docker')).dockerEngine(dockerOptions));
+  const client = docker ?? (async () => (await import('@berth/docker')).dockerEngine(dockerOptions));
   const transport = dockerTransport(client, {
     description: describeEngine(dockerOptions),
   });

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  describeProviderConformance,
-  describeStateStoreConformance,
-  memoryProvider,
-} from '@berth/core/testing';
+import { describeProviderConformance, describeStateStoreConformance } from '@berth/core/conformance';
+import { memoryProvider } from '@berth/core/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';

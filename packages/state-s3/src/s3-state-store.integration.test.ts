@@ -8,11 +8,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import {
-  describeProviderConformance,
-  describeStateStoreConformance,
-  memoryProvider,
-} from '@berth/core/testing';
+import { describeProviderConformance, describeStateStoreConformance } from '@berth/core/conformance';
+import { memoryProvider } from '@berth/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
 import { s3StateStore } from './s3-state-store.js';

@@ -1,7 +1,7 @@
 /** `berth doctor`: preflight of every target the selected services use, each failure with its hint. */
 import { access } from 'node:fs/promises';
 import { type PreflightCheck, type ProviderContext, systemClock, validateSpec } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
+import { dockerImageBuilder } from '@berth/docker';
 import { palette } from '../output/terminal.js';
 import { EXIT, type ExitCode } from '../run/exit-codes.js';
 import { type CommandEnvironment, type GlobalOptions, openSession } from '../session.js';

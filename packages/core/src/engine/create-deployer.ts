@@ -31,7 +31,7 @@ export interface DeployerOptions {
   onEvent?: (event: BerthEvent) => void;
   /** Time source; tests pass a fake clock. */
   clock?: Clock;
-  /** Builds `{ build }` images; e.g. `dockerImageBuilder()` from `@berth/core/docker`. */
+  /** Builds `{ build }` images; e.g. `dockerImageBuilder()` from `@berth/docker`. */
   imageBuilder?: ImageBuilder;
   /** HTTP client of the health verifier. Default: the provider's `fetch`, else the global `fetch`. */
   fetch?: typeof globalThis.fetch;

@@ -139,7 +139,7 @@ describe('up', () => {
     const result = await deployer.up({ ...spec(), image: { build: { context: '.' } } });
     expect(result.error).toMatchObject({
       code: 'IMAGE_BUILDER_MISSING',
-      hint: expect.stringContaining('@berth/core/docker'),
+      hint: expect.stringContaining('@berth/docker'),
     });
     expect(provider.cloud.calls).toEqual([]);
     const status = await deployer.status({ ...spec(), image: { build: { context: '.' } } });

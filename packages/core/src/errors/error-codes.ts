@@ -23,7 +23,7 @@ export const errorCodes = {
   STATE_STORE_UNAVAILABLE:
     'The state store (database or bucket) could not be reached or is overloaded; check it and retry.',
   IMAGE_BUILDER_MISSING:
-    "This spec builds an image: pass `imageBuilder` (e.g. `dockerImageBuilder()` from '@berth/core/docker').",
+    "This spec builds an image: pass `imageBuilder` (e.g. `dockerImageBuilder()` from '@berth/docker').",
   IMAGE_BUILD_FAILED: 'Read the build output in `details`; fix the Dockerfile or the build context.',
   IMAGE_PUSH_FAILED:
     'Check that the registry is reachable and that the credentials may push to this repository.',

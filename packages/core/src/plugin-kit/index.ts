@@ -8,8 +8,11 @@
 export { type VerifyHealthOptions, verifyHealth } from '../health/verify-health.js';
 // Providers: check a provider object, read its capabilities, read the platform action an error carries.
 export { assertProvider, capabilitiesOf, platformActionOf } from '../provider/define-provider.js';
+// Cloud providers: lazily built schemas (an SDK or zod loaded on first use) and retries with backoff on the run's clock.
+export { type BackoffPolicy, retryWithBackoff } from '../provider-kit/retry-with-backoff.js';
 // Secrets: keep secret values a provider handles out of its own messages and logs.
 export { REDACTED, Redactor } from '../secrets/redactor.js';
+export { lazySchema } from '../spec/lazy-schema.js';
 // State stores: the lock and history rules every store applies, and state migration.
 export { CLAIM_STALE_MS } from '../state/file-lock.js';
 export {

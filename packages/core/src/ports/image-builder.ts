@@ -44,7 +44,7 @@ export interface BuiltImage {
 }
 
 /**
- * The image-builder port. `@berth/core/docker` supplies the Docker Engine implementation;
+ * The image-builder port. `@berth/docker` supplies the Docker Engine implementation;
  * `@berth/core/testing` an in-memory one. A provider may bring its own (e.g. a remote engine).
  */
 export interface ImageBuilder {

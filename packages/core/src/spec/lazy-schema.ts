@@ -12,6 +12,8 @@ export function loadZod(): typeof z {
 /**
  * A stand-in for an object built on first use: every property read, `in`, key listing and prototype
  * lookup goes to the real object, so it behaves as the object does (methods are bound to it).
+ * Exported for provider authors: `lazySchema(() => buildOptionsSchema(loadZodFromYourPackage()))`
+ * keeps zod (or any costly object) out of the import of a provider package.
  */
 export function lazySchema<T extends object>(build: () => T): T {
   let built: T | undefined;

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeStateStoreConformance } from '../testing/describe-state-store-conformance.js';
+import { describeStateStoreConformance } from '../conformance/describe-state-store-conformance.js';
 import { fileStateStore } from './file-state-store.js';
 import { memoryStateStore } from './memory-state-store.js';
 

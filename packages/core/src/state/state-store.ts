@@ -159,7 +159,7 @@ export interface WriteOptions {
 
 /**
  * Where Berth keeps per-service state and history. `describeStateStoreConformance` from
- * `@berth/core/testing` is the suite every implementation passes (docs/state.md).
+ * `@berth/core/conformance` is the suite every implementation passes (docs/state.md).
  */
 export interface StateStore {
   read(service: string): Promise<ServiceState | undefined>;

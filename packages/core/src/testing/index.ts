@@ -1,9 +1,8 @@
 /**
- * @berth/core/testing: an in-memory cloud, a fake clock, and the conformance suite every provider
- * (including third-party plugins) runs, and the one every state store runs. Requires vitest for `describeProviderConformance`.
+ * `@berth/core/testing`: an in-memory cloud (`memoryProvider`), a fake clock, a test context, an
+ * in-memory image builder and a spy provider. Plain code with no test framework: it imports from ESM
+ * and CommonJS without vitest. The conformance suites are in `@berth/core/conformance`.
  */
-export * from './describe-provider-conformance.js';
-export * from './describe-state-store-conformance.js';
 export * from './fake-clock.js';
 export * from './memory-image-builder.js';
 export * from './memory-provider.js';

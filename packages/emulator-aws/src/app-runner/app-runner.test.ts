@@ -18,9 +18,9 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../index.js';
-import { inProcessRuntime } from '../test-support/in-process-runtime.js';
 import { rawCall } from '../test-support/raw-call.js';
 
 // App Runner through the official client, versions served by in-process HTTP servers.

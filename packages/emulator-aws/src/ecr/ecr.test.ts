@@ -10,9 +10,9 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-ecr';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../index.js';
-import { inProcessRuntime } from '../test-support/in-process-runtime.js';
 import { rawCall } from '../test-support/raw-call.js';
 
 // ECR repositories and STS through the official clients. Image listing needs a registry: see the integration test.

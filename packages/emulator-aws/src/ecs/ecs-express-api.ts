@@ -1,11 +1,10 @@
+import type { ContainerInstance } from '@berth/emulator-runtime';
+import { openServiceEndpoint, VersionFailure, type VersionLauncher } from '@berth/emulator-runtime';
 import { type EmulatorContext, holdFor } from '../emulator-context.js';
 import { AwsError } from '../protocol/aws-error.js';
 import type { CallContext, Json, JsonApi, OperationHandler } from '../protocol/dispatch.js';
 import { ids, paginate } from '../protocol/ids.js';
 import { checkInteger, checkList, checkObject, checkString, requireString } from '../protocol/validate.js';
-import type { ContainerInstance } from '../runtime/container-runtime.js';
-import { openServiceEndpoint } from '../runtime/service-endpoint.js';
-import { VersionFailure, type VersionLauncher } from '../runtime/version-launcher.js';
 import type { SecretStore } from '../secrets-manager/secret-store.js';
 import {
   briefJson,

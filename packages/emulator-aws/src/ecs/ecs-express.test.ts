@@ -10,9 +10,9 @@ import {
   UpdateExpressGatewayServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../index.js';
-import { inProcessRuntime } from '../test-support/in-process-runtime.js';
 
 // ECS Express Mode through the official client, tasks served by in-process HTTP servers.
 let emulator: AwsEmulator;

@@ -1,6 +1,5 @@
+import type { ContainerInstance, ServiceEndpoint } from '@berth/emulator-runtime';
 import type { Json } from '../protocol/dispatch.js';
-import type { ContainerInstance } from '../runtime/container-runtime.js';
-import type { ServiceEndpoint } from '../runtime/service-endpoint.js';
 import type { ExpressConfiguration } from './validate-express.js';
 
 export type DeploymentStatus =

@@ -9,9 +9,9 @@ import {
   SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsEmulator, startAwsEmulator } from '../index.js';
-import { inProcessRuntime } from '../test-support/in-process-runtime.js';
 import { rawCall } from '../test-support/raw-call.js';
 
 // Secrets Manager through the official client against the emulator.

@@ -1,4 +1,4 @@
-import type { ContainerInstance, ServiceEndpoint } from '@berth/emulator-aws/runtime';
+import type { ContainerInstance, ServiceEndpoint } from '@berth/emulator-runtime';
 import type { AppSpec } from './app-spec.js';
 import { type ProgressStep, progressView } from './deployment-progress.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { openServiceEndpoint } from '@berth/emulator-aws/runtime';
+import { openServiceEndpoint } from '@berth/emulator-runtime';
 import { DoError, notFound } from '../protocol/do-error.js';
 import type { Call, Json, Route } from '../protocol/router.js';
 import { type AppRecord, appView, type DeploymentRecord, deploymentView, inProgress } from './app-records.js';

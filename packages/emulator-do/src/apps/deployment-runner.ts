@@ -1,4 +1,4 @@
-import { type ContainerInstance, VersionFailure, type VersionLauncher } from '@berth/emulator-aws/runtime';
+import { type ContainerInstance, VersionFailure, type VersionLauncher } from '@berth/emulator-runtime';
 import {
   type AppRecord,
   type DeploymentPhase,

@@ -1,4 +1,4 @@
-import { inProcessRuntime } from '@berth/emulator-aws/runtime';
+import { inProcessRuntime } from '@berth/emulator-runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DoEmulator, startDoEmulator } from '../index.js';
 import { doClient, failure, rawCall, type Wire, waitForDeployment } from '../test-support/do-client.js';

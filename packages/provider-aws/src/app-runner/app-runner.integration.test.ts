@@ -6,8 +6,9 @@ import {
   StartDeploymentCommand,
 } from '@aws-sdk/client-apprunner';
 import { createDeployer, memoryStateStore } from '@berth/core';
-import { dockerImageBuilder } from '@berth/core/docker';
-import { createTestContext, describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
+import { createTestContext } from '@berth/core/testing';
+import { dockerImageBuilder } from '@berth/docker';
 import type { AwsEmulator } from '@berth/emulator-aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -4,7 +4,7 @@
  * serves, rollback by proxy switch, two services behind one proxy, and the conformance suite.
  */
 import { type BerthEvent, createDeployer, memoryStateStore, type ServiceSpecInput } from '@berth/core';
-import { describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCaddyImage, requireTestEnvironment } from '../../../../test-support/test-env.js';
 import {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { type BerthEvent, createDeployer, memoryStateStore, type ServiceSpecInput } from '@berth/core';
-import { describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCaddyImage, requireTestEnvironment } from '../../../../test-support/test-env.js';
 import { freePort, get, removeServices, temporaryFolder, testDocker } from '../../test/docker-test-kit.js';

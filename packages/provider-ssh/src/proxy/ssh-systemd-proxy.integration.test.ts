@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type BerthEvent, createDeployer, memoryStateStore, type ServiceSpecInput } from '@berth/core';
-import { describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment, TestEnvironmentError } from '../../../../test-support/test-env.js';
 import { freePort, get, temporaryFolder } from '../../test/docker-test-kit.js';

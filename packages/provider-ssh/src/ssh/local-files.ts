@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BerthError } from '@berth/core';
-import { createIgnoreFilter } from './ignore-rules.js';
+import { createContextFilter } from '@berth/docker/ignore';
 import { type ManifestEntry, normaliseFileMode, safeRelativePath } from './release-manifest.js';
 
 /** Options of `readServiceFolder`. */
@@ -53,7 +53,7 @@ export async function readServiceFolder(
     );
   }
   // Never uploaded: git's folder, and Berth's own state folder (each run writes to it).
-  const filter = createIgnoreFilter(
+  const filter = createContextFilter(
     `${await ignoreRules(root)}\n.git\n.deployment\n`,
     options.alwaysSend ?? [],
   );

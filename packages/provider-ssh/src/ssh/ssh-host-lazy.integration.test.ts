@@ -1,6 +1,6 @@
 /**
  * A systemd deploy (up, unchanged up, down) in a process of its own never loads dockerode or
- * `@berth/core/docker`'s tar-fs, and does load ssh2 (so the check would see dockerode if it came).
+ * `@berth/docker`'s tar-fs, and does load ssh2 (so the check would see dockerode if it came).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { describeProviderConformance } from '@berth/core/testing';
+import { describeProviderConformance } from '@berth/core/conformance';
 import { afterAll } from 'vitest';
 import { requireTestEnvironment, type SshHostTestEnvironment } from '../../../../test-support/test-env.js';
 import { freePort, temporaryFolder, testDocker } from '../../test/docker-test-kit.js';

@@ -115,9 +115,9 @@ function dockerMethod(options: SshDockerOptions, connection: SshConnection, oper
   // Published on every address of the server: its SSH host name is the one clients know.
   const urlHost = options.host.urlHost ?? (wildcard.has(bind) ? urlHostName(options.ssh.host) : undefined);
   const hostOptions = urlHost === undefined ? options.host : { ...options.host, urlHost };
-  // dockerode and @berth/core/docker load on the first engine call: the systemd method never loads them.
+  // dockerode and @berth/docker load on the first engine call: the systemd method never loads them.
   const docker = once(() => dockerOverSsh(connection, { socketPath: options.dockerSocketPath }));
-  const dockerModule = once(() => import('@berth/core/docker'));
+  const dockerModule = once(() => import('@berth/docker'));
   const transport = {
     ...dockerTransport(docker, {
       description: describeDockerOverSsh(connection, options.dockerSocketPath),
