@@ -75,7 +75,12 @@ describe('package footprints', () => {
         dependencies.filter((name) => /^@berth\/emulator-|^protobufjs$|^tar-fs$/.test(name)),
       ]).toEqual([folder, []]);
     }
-    expect(runtimeDependencies('provider-gcp')).not.toContain('dockerode');
+    // Cloud providers take an image builder from the caller; they never carry a Docker client.
+    for (const folder of ['provider-gcp', 'provider-aws', 'provider-do'])
+      expect([
+        folder,
+        runtimeDependencies(folder).filter((name) => /^@berth\/docker$|^dockerode$/.test(name)),
+      ]).toEqual([folder, []]);
   });
 
   it('every package a package loads at run time is one of its dependencies or peers', () => {

@@ -1,17 +1,12 @@
 import type { RegistryCredentials } from '@berth/core';
 import { ImageError } from '@berth/core';
+import { type AuthChallenge, parseAuthChallenge } from '@berth/core/plugin-kit';
 import { registryUnreachableError } from './map-docker-error.js';
+
+export { type AuthChallenge, parseAuthChallenge };
 
 /** The `fetch` used for registry requests; injectable for tests. */
 export type FetchFunction = typeof globalThis.fetch;
-
-/** A parsed `WWW-Authenticate` header. */
-export interface AuthChallenge {
-  /** Lower-case scheme: `basic` or `bearer` (others are kept as given). */
-  scheme: string;
-  /** e.g. `realm`, `service`, `scope`. */
-  params: Record<string, string>;
-}
 
 /**
  * The challenge each registry host answered with before, by host (e.g. `127.0.0.1:5000`). Shared by
@@ -30,18 +25,6 @@ export interface RegistryClientOptions {
   signal?: AbortSignal;
   /** Challenges remembered across requests; without it every request starts unauthenticated. */
   challenges?: RegistryChallenges;
-}
-
-/** Parse `Basic realm="…"` or `Bearer realm="…",service="…",scope="…"`; `undefined` when empty. */
-export function parseAuthChallenge(header: string | null | undefined): AuthChallenge | undefined {
-  const match = /^\s*([A-Za-z][\w-]*)\s*(.*)$/s.exec(header ?? '');
-  if (!match?.[1]) return undefined;
-  const params: Record<string, string> = {};
-  for (const param of (match[2] ?? '').matchAll(/([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
-    const [, key, quoted, bare] = param;
-    if (key) params[key.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
-  }
-  return { scheme: match[1].toLowerCase(), params };
 }
 
 /**

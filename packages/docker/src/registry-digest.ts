@@ -1,6 +1,9 @@
 import { ImageError } from '@berth/core';
+import { registryBaseUrl } from '@berth/core/plugin-kit';
 import { nodeCrypto } from './node-builtins.js';
 import { type RegistryClientOptions, registryAuthError, sendRegistryRequest } from './registry-auth.js';
+
+export { registryBaseUrl };
 
 /** Manifest media types a HEAD accepts: Docker v2, OCI, and their multi-platform lists. */
 export const manifestMediaTypes = [
@@ -9,15 +12,6 @@ export const manifestMediaTypes = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.oci.image.index.v1+json',
 ];
-
-/** Base URL of a registry's v2 API: http for localhost and 127.0.0.1, https otherwise. */
-export function registryBaseUrl(registry: string): string {
-  if (/^https?:\/\//.test(registry)) return registry.replace(/\/+$/, '');
-  if (registry === 'docker.io' || registry === 'index.docker.io') return 'https://registry-1.docker.io';
-  const host = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  const local = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  return `${local ? 'http' : 'https'}://${registry}`;
-}
 
 /** The URL of a manifest, by tag or digest. */
 export function manifestUrl(registry: string, repository: string, reference: string): string {

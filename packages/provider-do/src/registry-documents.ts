@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type JsonValue, type ProviderContext, ProviderError } from '@berth/core';
-import { parseAuthChallenge, registryBaseUrl } from '@berth/docker';
+import { parseAuthChallenge, registryBaseUrl } from '@berth/core/plugin-kit';
 
 /** Who reads and writes documents in a registry. */
 export interface RegistryDocumentsOptions {

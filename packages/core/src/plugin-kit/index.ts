@@ -10,6 +10,8 @@ export { type VerifyHealthOptions, verifyHealth } from '../health/verify-health.
 export { assertProvider, capabilitiesOf, platformActionOf } from '../provider/define-provider.js';
 // Cloud providers: lazily built schemas (an SDK or zod loaded on first use) and retries with backoff on the run's clock.
 export { type BackoffPolicy, retryWithBackoff } from '../provider-kit/retry-with-backoff.js';
+// Registries: the Registry HTTP API v2's auth challenge and base URL, for providers that talk to a registry.
+export { type AuthChallenge, parseAuthChallenge, registryBaseUrl } from '../registry/registry-http.js';
 // Secrets: keep secret values a provider handles out of its own messages and logs.
 export { REDACTED, Redactor } from '../secrets/redactor.js';
 export { lazySchema } from '../spec/lazy-schema.js';
