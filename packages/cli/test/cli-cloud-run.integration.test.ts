@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type GcpEmulator, startGcpEmulator } from '@berth/emulator-gcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
-import { type GcpEmulator, startGcpEmulator } from '../../provider-gcp/src/emulator/index.js';
 import { temporaryFolder } from '../../provider-ssh/test/docker-test-kit.js';
 import { jsonLines, runBerth } from './cli-kit.js';
 

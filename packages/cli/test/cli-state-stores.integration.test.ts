@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import * as s3 from '@aws-sdk/client-s3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
 import {
@@ -23,11 +23,6 @@ import { jsonLines, runBerth } from './cli-kit.js';
 
 const env = requireTestEnvironment(['docker', 'images', 'postgres', 's3']);
 const docker = testDocker(env.docker.socketPath);
-// The stores' own drivers, to look at what landed there (the CLI does not depend on them).
-const fromPackage = (name: string) =>
-  createRequire(fileURLToPath(new URL(`../../${name}/package.json`, import.meta.url)));
-const pg = fromPackage('state-postgres')('pg') as typeof import('pg');
-const s3 = fromPackage('state-s3')('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
 
 const secrets = await temporaryFolder('berth-cli-stores-secrets');
 const folders: { remove(): Promise<void> }[] = [secrets];
