@@ -159,7 +159,7 @@ async function ensure(context: Context): Promise<void> {
 
 export const sshd: Component = {
   name: 'sshd',
-  packages: ['openssh-server', 'openssh-client'],
+  packages: ['openssh-server', 'openssh-client', 'rsync'], // rsync: the SSH bench's comparison
   ensure,
   async envSections({ config }) {
     if (!running(config)) return undefined;

@@ -46,7 +46,9 @@ describe('lazyDockerEngine', () => {
       '/images/127.0.0.1:5000/berth/app:fp-1/json': [200, { Id: 'sha256:abc' }],
       '/containers/gone/json': [404, { message: 'No such container: gone' }],
     });
-    const docker = lazyDockerEngine({ socketPath: engine.socketPath });
+    // As `localDocker()` gets it: resolved from an async factory, so `await` reads `then` first.
+    const docker = await (async () => lazyDockerEngine({ socketPath: engine.socketPath }))();
+    expect(dockerodeLoaded()).toBe(false);
     expect(String(await docker.ping())).toBe('OK');
     expect(await docker.listContainers({ all: true, filters: { label: ['berth.service=app-dev'] } })).toEqual(
       [{ Id: 'c1', Names: ['/berth-app-dev-0001'] }],

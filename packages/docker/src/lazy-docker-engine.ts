@@ -87,16 +87,20 @@ function queryOf(options: Record<string, unknown> | undefined): string {
   return pairs.length > 0 ? `?${pairs.join('&')}` : '';
 }
 
-/** An object whose listed members are ours and every other member comes from `real()`. */
+/**
+ * An object whose listed members are ours and every other member comes from `real()`. It is never a
+ * thenable: `await` (or an async function returning it) reads `then`, which must not load dockerode.
+ */
 function delegating<T extends object>(own: Record<PropertyKey, unknown>, real: () => T): T {
   return new Proxy(own as T, {
     get(_target, key) {
       if (key in own) return own[key];
+      if (key === 'then') return undefined;
       const object = real();
       const value = Reflect.get(object, key, object);
       return typeof value === 'function' ? value.bind(object) : value;
     },
-    has: (_target, key) => key in own || Reflect.has(real(), key),
+    has: (_target, key) => key in own || (key !== 'then' && Reflect.has(real(), key)),
   });
 }
 
