@@ -5,56 +5,68 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
+import { loadZod } from '../lazy-zod.js';
 import { normaliseFingerprint } from './host-key.js';
 
-const fingerprint = z.string().refine((value) => normaliseFingerprint(value) !== undefined, {
-  message:
-    'must be a SHA256 fingerprint such as SHA256:2hNm… (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)',
-});
+/** The schemas, built with `z` (see `schemas()`). */
+function buildSchemas(z: typeof Zod) {
+  const fingerprint = z.string().refine((value) => normaliseFingerprint(value) !== undefined, {
+    message:
+      'must be a SHA256 fingerprint such as SHA256:2hNm… (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)',
+  });
 
-/** How to reach and trust one SSH server. */
-export const sshConnectionSchema = z.strictObject({
-  /** Host name or IP address of the server. */
-  host: z.string().min(1, { message: 'must be a host name or IP address' }),
-  /** SSH port. Default 22. */
-  port: z.number().int().min(1).max(65535, { message: 'must be a TCP port (1–65535)' }).default(22),
-  /** User to log in as. */
-  username: z.string().min(1, { message: 'must be the user to log in as' }),
-  /** Path of the private key file (OpenSSH or PEM format). */
-  privateKeyPath: z.string().min(1).optional(),
-  /** The private key itself (e.g. read from a secret manager); never logged. */
-  privateKey: z.string().min(1).optional(),
-  /** Decrypts an encrypted private key, in memory only. Not a login password. */
-  passphrase: z.string().min(1).optional(),
-  /**
-   * An ssh-agent socket path. Default: `SSH_AUTH_SOCK` when neither `privateKeyPath` nor
-   * `privateKey` is given.
-   */
-  agent: z.string().min(1).optional(),
-  /** Pinned host key fingerprint(s), `SHA256:…`. When set, known_hosts is not consulted. */
-  hostKey: z.union([fingerprint, z.array(fingerprint).min(1)]).optional(),
-  /** A known_hosts file (plain and hashed entries). Default `~/.ssh/known_hosts` when no `hostKey`. */
-  knownHostsPath: z.string().min(1).optional(),
-  /**
-   * Trust an unknown host key the first time and record it in `knownHostsPath`; later a different
-   * key is refused. Default false: an unknown key is refused.
-   */
-  trustOnFirstUse: z.boolean().default(false),
-  /** TCP connect plus SSH handshake timeout, ms. Default 20 000. */
-  connectTimeoutMs: z.number().int().min(1).default(20_000),
-  /** Default timeout of one remote command, ms. Default 600 000 (installs can be slow). */
-  commandTimeoutMs: z.number().int().min(1).default(600_000),
-  /** SSH keepalive interval, ms (0 disables). Default 15 000. */
-  keepaliveIntervalMs: z.number().int().min(0).default(15_000),
-  /** Unanswered keepalives before the connection is dropped. Default 3. */
-  keepaliveCountMax: z.number().int().min(1).default(3),
-});
+  /** How to reach and trust one SSH server. */
+  const sshConnectionSchema = z.strictObject({
+    /** Host name or IP address of the server. */
+    host: z.string().min(1, { message: 'must be a host name or IP address' }),
+    /** SSH port. Default 22. */
+    port: z.number().int().min(1).max(65535, { message: 'must be a TCP port (1–65535)' }).default(22),
+    /** User to log in as. */
+    username: z.string().min(1, { message: 'must be the user to log in as' }),
+    /** Path of the private key file (OpenSSH or PEM format). */
+    privateKeyPath: z.string().min(1).optional(),
+    /** The private key itself (e.g. read from a secret manager); never logged. */
+    privateKey: z.string().min(1).optional(),
+    /** Decrypts an encrypted private key, in memory only. Not a login password. */
+    passphrase: z.string().min(1).optional(),
+    /**
+     * An ssh-agent socket path. Default: `SSH_AUTH_SOCK` when neither `privateKeyPath` nor
+     * `privateKey` is given.
+     */
+    agent: z.string().min(1).optional(),
+    /** Pinned host key fingerprint(s), `SHA256:…`. When set, known_hosts is not consulted. */
+    hostKey: z.union([fingerprint, z.array(fingerprint).min(1)]).optional(),
+    /** A known_hosts file (plain and hashed entries). Default `~/.ssh/known_hosts` when no `hostKey`. */
+    knownHostsPath: z.string().min(1).optional(),
+    /**
+     * Trust an unknown host key the first time and record it in `knownHostsPath`; later a different
+     * key is refused. Default false: an unknown key is refused.
+     */
+    trustOnFirstUse: z.boolean().default(false),
+    /** TCP connect plus SSH handshake timeout, ms. Default 20 000. */
+    connectTimeoutMs: z.number().int().min(1).default(20_000),
+    /** Default timeout of one remote command, ms. Default 600 000 (installs can be slow). */
+    commandTimeoutMs: z.number().int().min(1).default(600_000),
+    /** SSH keepalive interval, ms (0 disables). Default 15 000. */
+    keepaliveIntervalMs: z.number().int().min(0).default(15_000),
+    /** Unanswered keepalives before the connection is dropped. Default 3. */
+    keepaliveCountMax: z.number().int().min(1).default(3),
+  });
+  return { sshConnectionSchema };
+}
+
+let built: ReturnType<typeof buildSchemas> | undefined;
+/** The schemas, built on first use (zod is loaded then, not on import). */
+export const schemas = (): ReturnType<typeof buildSchemas> => {
+  built ??= buildSchemas(loadZod());
+  return built;
+};
 
 /** SSH connection options as a caller writes them. */
-export type SshConnectionInput = z.input<typeof sshConnectionSchema>;
+export type SshConnectionInput = Zod.input<ReturnType<typeof buildSchemas>['sshConnectionSchema']>;
 /** SSH connection options with defaults filled in. */
-export type SshConnectionOptions = z.output<typeof sshConnectionSchema>;
+export type SshConnectionOptions = Zod.output<ReturnType<typeof buildSchemas>['sshConnectionSchema']>;
 
 interface Issue {
   path: string;
@@ -90,7 +102,7 @@ export function parseSshOptions(input: unknown, owner = 'sshHost()', prefix = 's
       owner,
     );
   }
-  const result = sshConnectionSchema.safeParse(input ?? {});
+  const result = schemas().sshConnectionSchema.safeParse(input ?? {});
   if (!result.success) {
     throw optionsError(
       result.error.issues.map((issue) => ({
