@@ -6,7 +6,7 @@ import { loadZod } from './lazy-zod.js';
 import { schemas as proxySchemas } from './proxy/proxy-options.js';
 
 /** Options shared by every host provider (local Docker today, SSH hosts later). */
-function buildSchemas(z: typeof Zod) {
+function buildHostOptionsSchemas(z: typeof Zod) {
   const hostOptionsSchema = z.strictObject({
     /** Host address the service port is published on. Default `127.0.0.1` (reachable from this machine only). */
     bindAddress: z
@@ -60,17 +60,17 @@ function buildSchemas(z: typeof Zod) {
   return { hostOptionsSchema };
 }
 
-let built: ReturnType<typeof buildSchemas> | undefined;
+let built: ReturnType<typeof buildHostOptionsSchemas> | undefined;
 /** The schemas, built on first use (zod is loaded then, not on import). */
-export const schemas = (): ReturnType<typeof buildSchemas> => {
-  built ??= buildSchemas(loadZod());
+export const schemas = (): ReturnType<typeof buildHostOptionsSchemas> => {
+  built ??= buildHostOptionsSchemas(loadZod());
   return built;
 };
 
 /** Host provider options as a caller writes them. */
-export type HostOptionsInput = Zod.input<ReturnType<typeof buildSchemas>['hostOptionsSchema']>;
+export type HostOptionsInput = Zod.input<ReturnType<typeof buildHostOptionsSchemas>['hostOptionsSchema']>;
 /** Host provider options with defaults filled in. */
-export type HostOptions = Zod.output<ReturnType<typeof buildSchemas>['hostOptionsSchema']> & {
+export type HostOptions = Zod.output<ReturnType<typeof buildHostOptionsSchemas>['hostOptionsSchema']> & {
   secretsDir: string;
 };
 

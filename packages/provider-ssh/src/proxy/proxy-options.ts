@@ -8,7 +8,7 @@ import type { z as Zod } from 'zod';
 import { loadZod } from '../lazy-zod.js';
 
 /** `proxy: { … }`, every field optional. */
-function buildSchemas(z: typeof Zod) {
+function buildProxySchemas(z: typeof Zod) {
   const proxyOptionsSchema = z.strictObject({
     /**
      * Image of the proxy container (Docker methods). Default `caddy:2.6`, Caddy's official image,
@@ -54,24 +54,24 @@ function buildSchemas(z: typeof Zod) {
   return { proxyOptionsSchema };
 }
 
-let built: ReturnType<typeof buildSchemas> | undefined;
+let built: ReturnType<typeof buildProxySchemas> | undefined;
 /** The schemas, built on first use (zod is loaded then, not on import). */
-export const schemas = (): ReturnType<typeof buildSchemas> => {
-  built ??= buildSchemas(loadZod());
+export const schemas = (): ReturnType<typeof buildProxySchemas> => {
+  built ??= buildProxySchemas(loadZod());
   return built;
 };
 
 /** The proxy option as a caller writes it: `true` for the defaults. */
-export type ProxyOptionsInput = true | Zod.input<ReturnType<typeof buildSchemas>['proxyOptionsSchema']>;
+export type ProxyOptionsInput = true | Zod.input<ReturnType<typeof buildProxySchemas>['proxyOptionsSchema']>;
 
 /** The proxy settings with defaults filled in and the folder resolved. */
-export type ProxySettings = Zod.output<ReturnType<typeof buildSchemas>['proxyOptionsSchema']> & {
+export type ProxySettings = Zod.output<ReturnType<typeof buildProxySchemas>['proxyOptionsSchema']> & {
   directory: string;
 };
 
 /** The settings of `proxy` (already validated), or `undefined` in direct mode. */
 export function proxySettingsOf(
-  proxy: boolean | Zod.output<ReturnType<typeof buildSchemas>['proxyOptionsSchema']> | undefined,
+  proxy: boolean | Zod.output<ReturnType<typeof buildProxySchemas>['proxyOptionsSchema']> | undefined,
   defaultDirectory: string,
 ): ProxySettings | undefined {
   if (!proxy) return undefined;

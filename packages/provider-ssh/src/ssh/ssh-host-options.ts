@@ -11,7 +11,7 @@ import { assertHostPath } from './host-layout.js';
 import { parseSshOptions, type SshConnectionInput, type SshConnectionOptions } from './ssh-options.js';
 
 /** The schemas, built with `z` (see `schemas()`). */
-function buildSchemas(z: typeof Zod) {
+function buildSshHostSchemas(z: typeof Zod) {
   const command = z.union([
     z.string().trim().min(1, { message: 'must not be empty' }),
     z.array(z.string()).min(1, { message: 'must not be empty' }),
@@ -73,25 +73,27 @@ function buildSchemas(z: typeof Zod) {
   return { systemdMethodSchema, dockerMethodSchema };
 }
 
-let built: ReturnType<typeof buildSchemas> | undefined;
+let built: ReturnType<typeof buildSshHostSchemas> | undefined;
 /** The schemas, built on first use (zod is loaded then, not on import). */
-export const schemas = (): ReturnType<typeof buildSchemas> => {
-  built ??= buildSchemas(loadZod());
+export const schemas = (): ReturnType<typeof buildSshHostSchemas> => {
+  built ??= buildSshHostSchemas(loadZod());
   return built;
 };
 
 /** The systemd method's options as a caller writes them. */
-export type SshSystemdOptionsInput = Zod.input<ReturnType<typeof buildSchemas>['systemdMethodSchema']> & {
+export type SshSystemdOptionsInput = Zod.input<
+  ReturnType<typeof buildSshHostSchemas>['systemdMethodSchema']
+> & {
   ssh: SshConnectionInput;
 };
 /** The docker method's options as a caller writes them. */
-export type SshDockerOptionsInput = Zod.input<ReturnType<typeof buildSchemas>['dockerMethodSchema']> &
+export type SshDockerOptionsInput = Zod.input<ReturnType<typeof buildSshHostSchemas>['dockerMethodSchema']> &
   HostOptionsInput & { method: 'docker'; ssh: SshConnectionInput };
 /** Options of `sshHost()`. */
 export type SshHostOptionsInput = SshSystemdOptionsInput | SshDockerOptionsInput;
 
 /** Validated systemd options. */
-export type SshSystemdOptions = Zod.output<ReturnType<typeof buildSchemas>['systemdMethodSchema']> & {
+export type SshSystemdOptions = Zod.output<ReturnType<typeof buildSshHostSchemas>['systemdMethodSchema']> & {
   ssh: SshConnectionOptions;
 };
 /** Validated docker options. */

@@ -10,7 +10,7 @@ import { loadZod } from '../lazy-zod.js';
 import { normaliseFingerprint } from './host-key.js';
 
 /** The schemas, built with `z` (see `schemas()`). */
-function buildSchemas(z: typeof Zod) {
+function buildSshConnectionSchemas(z: typeof Zod) {
   const fingerprint = z.string().refine((value) => normaliseFingerprint(value) !== undefined, {
     message:
       'must be a SHA256 fingerprint such as SHA256:2hNm… (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)',
@@ -56,17 +56,21 @@ function buildSchemas(z: typeof Zod) {
   return { sshConnectionSchema };
 }
 
-let built: ReturnType<typeof buildSchemas> | undefined;
+let built: ReturnType<typeof buildSshConnectionSchemas> | undefined;
 /** The schemas, built on first use (zod is loaded then, not on import). */
-export const schemas = (): ReturnType<typeof buildSchemas> => {
-  built ??= buildSchemas(loadZod());
+export const schemas = (): ReturnType<typeof buildSshConnectionSchemas> => {
+  built ??= buildSshConnectionSchemas(loadZod());
   return built;
 };
 
 /** SSH connection options as a caller writes them. */
-export type SshConnectionInput = Zod.input<ReturnType<typeof buildSchemas>['sshConnectionSchema']>;
+export type SshConnectionInput = Zod.input<
+  ReturnType<typeof buildSshConnectionSchemas>['sshConnectionSchema']
+>;
 /** SSH connection options with defaults filled in. */
-export type SshConnectionOptions = Zod.output<ReturnType<typeof buildSchemas>['sshConnectionSchema']>;
+export type SshConnectionOptions = Zod.output<
+  ReturnType<typeof buildSshConnectionSchemas>['sshConnectionSchema']
+>;
 
 interface Issue {
   path: string;
