@@ -4,7 +4,7 @@
  * revision and `rollback` → `status --json` → `down`. The emulator runs in this process; the CLI reaches it through the targets' `endpoint`.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AwsEmulator } from '@berth/emulator-aws';
@@ -15,7 +15,7 @@ import {
   startTestEmulator,
 } from '../../provider-aws/src/test-support/aws-test-kit.js';
 import { temporaryFolder } from '../../provider-ssh/test/docker-test-kit.js';
-import { jsonLines, runBerth } from './cli-kit.js';
+import { jsonLines, outputRecorder, runBerth, runLogs } from './cli-kit.js';
 
 const env = awsTestEnvironment();
 const fixture = fileURLToPath(new URL('../../../test-support/fixtures/health-service', import.meta.url));
@@ -87,11 +87,7 @@ const berth = (args: string[], extra: Record<string, string> = {}) =>
       ...extra,
     },
   });
-const outputs: string[] = [];
-const record = <T extends { stdout: string; stderr: string }>(run: T): T => {
-  outputs.push(run.stdout, run.stderr);
-  return run;
-};
+const { outputs, record } = outputRecorder();
 
 beforeAll(async () => {
   emulator = await startTestEmulator(env.registry, { credentials });
@@ -224,10 +220,7 @@ describe('berth with app-runner and ecs-express targets (AWS emulator)', () => {
   });
 
   it('the secret access key given by reference is in no output and no run log', async () => {
-    const logDir = join(project.path, '.deployment', 'logs');
-    const logs = await Promise.all(
-      (await readdir(logDir)).map((file) => readFile(join(logDir, file), 'utf8')),
-    );
+    const logs = await runLogs(project.path);
     expect(logs.length).toBeGreaterThan(5);
     for (const text of [...outputs, ...logs]) expect(text).not.toContain(credentials.secretAccessKey);
   });

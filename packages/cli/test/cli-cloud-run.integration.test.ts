@@ -4,14 +4,14 @@
  * The emulator runs in this process; the CLI reaches it through the target's `endpoint`.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GcpEmulator, startGcpEmulator } from '@berth/emulator-gcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
 import { temporaryFolder } from '../../provider-ssh/test/docker-test-kit.js';
-import { jsonLines, runBerth } from './cli-kit.js';
+import { jsonLines, outputRecorder, runBerth, runLogs } from './cli-kit.js';
 
 const env = requireTestEnvironment(['docker', 'registry', 'images']);
 const fixture = fileURLToPath(new URL('../../../test-support/fixtures/health-service', import.meta.url));
@@ -26,11 +26,7 @@ const berth = (args: string[]) =>
     cwd: project.path,
     env: { GCP_ACCESS_TOKEN: accessToken, REGISTRY_PASSWORD: env.registry.password },
   });
-const outputs: string[] = [];
-const record = <T extends { stdout: string; stderr: string }>(run: T): T => {
-  outputs.push(run.stdout, run.stderr);
-  return run;
-};
+const { outputs, record } = outputRecorder();
 
 beforeAll(async () => {
   emulator = await startGcpEmulator({
@@ -116,10 +112,7 @@ describe('berth with a cloud-run target (Cloud Run emulator)', () => {
   });
 
   it('the token and the registry password are in no output and no run log', async () => {
-    const logDir = join(project.path, '.deployment', 'logs');
-    const logs = await Promise.all(
-      (await readdir(logDir)).map((file) => readFile(join(logDir, file), 'utf8')),
-    );
+    const logs = await runLogs(project.path);
     for (const text of [...outputs, ...logs]) {
       expect(text).not.toContain(accessToken);
       expect(text).not.toContain(env.registry.password);

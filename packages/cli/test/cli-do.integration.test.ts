@@ -5,14 +5,14 @@
  * target's `endpoint`, and pushes to the shared local registry (the emulator's DOCR).
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTestEnvironment } from '../../../test-support/test-env.js';
 import { startTestEmulator, testSecretsKey } from '../../provider-do/src/test-support/do-test-kit.js';
 import { temporaryFolder } from '../../provider-ssh/test/docker-test-kit.js';
-import { jsonLines, runBerth } from './cli-kit.js';
+import { jsonLines, outputRecorder, runBerth, runLogs } from './cli-kit.js';
 
 const env = requireTestEnvironment(['docker', 'registry', 'images']);
 const fixture = fileURLToPath(new URL('../../../test-support/fixtures/health-service', import.meta.url));
@@ -26,11 +26,7 @@ const berth = (args: string[]) =>
     cwd: project.path,
     env: { DO_TOKEN: emulator.token, BERTH_DO_SECRETS_KEY: testSecretsKey, PLAIN_SECRET: secretValue },
   });
-const outputs: string[] = [];
-const record = <T extends { stdout: string; stderr: string }>(run: T): T => {
-  outputs.push(run.stdout, run.stderr);
-  return run;
-};
+const { outputs, record } = outputRecorder();
 
 beforeAll(async () => {
   emulator = await startTestEmulator(env.registry);
@@ -109,10 +105,7 @@ describe('berth with an app-platform target (DigitalOcean emulator)', () => {
   }, 120_000);
 
   it('the token, the secrets key and the secret value are in no output and no run log', async () => {
-    const logDir = join(project.path, '.deployment', 'logs');
-    const logs = await Promise.all(
-      (await readdir(logDir)).map((file) => readFile(join(logDir, file), 'utf8')),
-    );
+    const logs = await runLogs(project.path);
     for (const text of [...outputs, ...logs]) {
       expect(text).not.toContain(emulator.token);
       expect(text).not.toContain(testSecretsKey);

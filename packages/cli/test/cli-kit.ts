@@ -3,6 +3,8 @@
  * through tsx, so no build is needed), its own working directory and environment.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -80,4 +82,20 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
         throw new Error(`stdout line ${index + 1} is not JSON: ${line}`);
       }
     });
+}
+
+/** Keeps every stdout and stderr a test's runs printed, to search them for secrets afterwards. */
+export function outputRecorder() {
+  const outputs: string[] = [];
+  const record = <T extends { stdout: string; stderr: string }>(run: T): T => {
+    outputs.push(run.stdout, run.stderr);
+    return run;
+  };
+  return { outputs, record };
+}
+
+/** The text of every run log the CLI wrote under `<project>/.deployment/logs`. */
+export async function runLogs(project: string): Promise<string[]> {
+  const logDir = join(project, '.deployment', 'logs');
+  return Promise.all((await readdir(logDir)).map((file) => readFile(join(logDir, file), 'utf8')));
 }
