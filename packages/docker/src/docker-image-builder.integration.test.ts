@@ -44,10 +44,13 @@ const unique = () => randomBytes(5).toString('hex');
 function countingDocker() {
   const counts = { builds: 0, pushes: 0 };
   const wrapped = Object.create(docker) as Dockerode;
-  wrapped.buildImage = ((...args: Parameters<Dockerode['buildImage']>) => {
-    counts.builds += 1;
-    return docker.buildImage(...args);
-  }) as Dockerode['buildImage'];
+  // Builds are `POST /build` through the modem (dockerode's buildImage would open a gRPC session for BuildKit).
+  const modem: Dockerode['modem'] = Object.create(docker.modem);
+  modem.dial = (options, callback) => {
+    if (options.path === '/build?') counts.builds += 1;
+    return docker.modem.dial(options, callback);
+  };
+  wrapped.modem = modem;
   wrapped.getImage = (name: string) => {
     const image = docker.getImage(name);
     const push = image.push.bind(image);
@@ -132,7 +135,10 @@ async function runInImage(image: string, command: string[]): Promise<string> {
 
 const run = promisify(execFile);
 
-describe('dockerImageBuilder against the real engine and registry', () => {
+describe.each([
+  'buildkit',
+  'classic',
+] as const)('dockerImageBuilder (%s) against the real engine and registry', (kind) => {
   it('builds a context that honours .dockerignore and tags it with the git commit', async () => {
     const root = await contextFolder({
       Dockerfile: `FROM ${env.images.busybox}\nCOPY . /app\nCMD ["sh"]\n`,
@@ -150,7 +156,7 @@ describe('dockerImageBuilder against the real engine and registry', () => {
 
     const { context, progress } = providerContext();
     const request = buildRequest(root);
-    const built = await dockerImageBuilder({ docker }).build(request, context);
+    const built = await dockerImageBuilder({ builder: kind, docker }).build(request, context);
     await track(built.ref);
 
     expect(built.skipped).toBe(false);
@@ -166,12 +172,18 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     // Exactly the Dockerfile's three steps: no LABEL step added for Berth's bookkeeping.
     expect(inspected.Config.Labels?.['dev.berth.fingerprint']).toBeUndefined();
     const steps = progress.filter((update) => update.step === 'build');
-    expect(steps.map((update) => `${update.current}/${update.total}`)).toEqual(['1/3', '2/3', '3/3']);
-    expect(steps[1]?.message).toBe('Step 2/3 : COPY . /app');
+    if (kind === 'buildkit') {
+      // BuildKit reports the steps that make a layer (CMD only changes the config).
+      expect(steps.map((update) => `${update.current}/${update.total}`)).toEqual(['1/2', '2/2']);
+      expect(steps[1]?.message).toBe('[2/2] COPY . /app');
+    } else {
+      expect(steps.map((update) => `${update.current}/${update.total}`)).toEqual(['1/3', '2/3', '3/3']);
+      expect(steps[1]?.message).toBe('Step 2/3 : COPY . /app');
+    }
 
     // The engine's fingerprint tag is how the next build of the same context finds the image.
     const again = countingDocker();
-    const rebuilt = await dockerImageBuilder({ docker: again.docker }).build(
+    const rebuilt = await dockerImageBuilder({ builder: kind, docker: again.docker }).build(
       request,
       providerContext().context,
     );
@@ -195,7 +207,7 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     });
     const target = registryTarget();
     const first = countingDocker();
-    const built = await dockerImageBuilder({ docker: first.docker }).build(
+    const built = await dockerImageBuilder({ builder: kind, docker: first.docker }).build(
       buildRequest(root, target),
       providerContext().context,
     );
@@ -204,7 +216,7 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     expect(await registryDigest(target.repository, fingerprintTag(built.fingerprint))).toBe(built.digest);
 
     const second = countingDocker();
-    const builder = dockerImageBuilder({ docker: second.docker });
+    const builder = dockerImageBuilder({ builder: kind, docker: second.docker });
     const inspection = await builder.inspect(buildRequest(root, target), providerContext().context);
     expect(inspection.existing?.ref).toBe(built.ref);
     const again = await builder.build(buildRequest(root, target), providerContext().context);
@@ -219,7 +231,7 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     // A changed file is a new fingerprint: built and pushed again.
     await writeFile(join(root, 'app.txt'), 'v2');
     const third = countingDocker();
-    const changed = await dockerImageBuilder({ docker: third.docker }).build(
+    const changed = await dockerImageBuilder({ builder: kind, docker: third.docker }).build(
       buildRequest(root, target),
       providerContext().context,
     );
@@ -235,7 +247,10 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     });
     const target = registryTarget();
     const { context, progress, logs } = providerContext();
-    const built = await dockerImageBuilder({ docker, git: false }).build(buildRequest(root, target), context);
+    const built = await dockerImageBuilder({ builder: kind, docker, git: false }).build(
+      buildRequest(root, target),
+      context,
+    );
     const tag = fingerprintTag(built.fingerprint);
     await track(`${target.registry}/${target.repository}:${tag}`);
 
@@ -248,7 +263,7 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     expect(pushes.every((update) => update.unit === 'bytes')).toBe(true);
     expect(JSON.stringify({ progress, logs })).not.toContain(env.registry.password);
 
-    const resolved = await dockerImageBuilder({ docker }).resolve!(
+    const resolved = await dockerImageBuilder({ builder: kind, docker }).resolve!(
       `${target.registry}/${target.repository}:${tag}`,
       target,
       context,
@@ -265,7 +280,7 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     const { context, logs, progress } = providerContext();
 
     // Through the builder: the registry check refuses the credentials before anything is built.
-    const error = await dockerImageBuilder({ docker, git: false })
+    const error = await dockerImageBuilder({ builder: kind, docker, git: false })
       .build(buildRequest(root, target), context)
       .catch((caught: unknown) => caught);
     expect(BerthError.isInstance(error) && error.code).toBe('REGISTRY_AUTH_FAILED');
@@ -273,7 +288,10 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     expect(JSON.stringify(error)).not.toContain(wrongPassword);
 
     // Through the engine's push stream: build locally, then push with the wrong password.
-    const local = await dockerImageBuilder({ docker, git: false }).build(buildRequest(root), context);
+    const local = await dockerImageBuilder({ builder: kind, docker, git: false }).build(
+      buildRequest(root),
+      context,
+    );
     await track(local.ref);
     const name = `${target.registry}/${target.repository}`;
     await docker.getImage(local.ref).tag({ repo: name, tag: 'refused' });
@@ -292,12 +310,12 @@ describe('dockerImageBuilder against the real engine and registry', () => {
     const root = await contextFolder({
       Dockerfile: `FROM ${env.images.busybox}\nRUN echo about-to-fail && false\n`,
     });
-    const error = await dockerImageBuilder({ docker, git: false })
+    const error = await dockerImageBuilder({ builder: kind, docker, git: false })
       .build(buildRequest(root), providerContext().context)
       .catch((caught: unknown) => caught);
     expect(BerthError.isInstance(error) && error.code).toBe('IMAGE_BUILD_FAILED');
     const details = (error as BerthError).details as { output: string[]; error: string };
-    expect(details.error).toMatch(/non-zero code: 1/);
+    expect(details.error).toMatch(kind === 'buildkit' ? /exit code: 1/ : /non-zero code: 1/);
     expect(details.output.join('\n')).toContain('about-to-fail');
     expect((error as BerthError).hint).toMatch(/RUN step/);
   });
@@ -308,7 +326,7 @@ describe('dockerImageBuilder against the real engine and registry', () => {
       '.dockerignore': 'ignored.txt\n',
       'ignored.txt': 'excluded from the context',
     });
-    const error = await dockerImageBuilder({ docker, git: false })
+    const error = await dockerImageBuilder({ builder: kind, docker, git: false })
       .build(buildRequest(root), providerContext().context)
       .catch((caught: unknown) => caught);
     expect(BerthError.isInstance(error) && error.code).toBe('IMAGE_BUILD_FAILED');
@@ -319,15 +337,17 @@ describe('dockerImageBuilder against the real engine and registry', () => {
   });
 
   it('passes preflight on the real engine, and reports DOCKER_UNAVAILABLE on a missing socket', async () => {
-    const [check] = await dockerImageBuilder({ docker }).preflight!(providerContext().context);
+    const [check] = await dockerImageBuilder({ builder: kind, docker }).preflight!(providerContext().context);
     expect(check).toMatchObject({ name: 'docker-engine', ok: true });
 
     const missing = new Dockerode({ socketPath: join(tmpdir(), `berth-no-engine-${unique()}.sock`) });
-    const [failed] = await dockerImageBuilder({ docker: missing }).preflight!(providerContext().context);
+    const [failed] = await dockerImageBuilder({ builder: kind, docker: missing }).preflight!(
+      providerContext().context,
+    );
     expect(failed).toMatchObject({ name: 'docker-engine', ok: false });
     expect(failed?.hint).toMatch(/dockerd &/);
     const root = await contextFolder({ Dockerfile: `FROM ${env.images.busybox}\n` });
-    const error = await dockerImageBuilder({ docker: missing, git: false })
+    const error = await dockerImageBuilder({ builder: kind, docker: missing, git: false })
       .build(buildRequest(root), providerContext().context)
       .catch((caught: unknown) => caught);
     expect(BerthError.isInstance(error) && error.code).toBe('DOCKER_UNAVAILABLE');

@@ -33,34 +33,50 @@ interface FakeScript {
   registry?: ReturnType<typeof fakeRegistry>;
 }
 
+/** The query of a `POST /build`. */
+type BuildQuery = Dockerode.ImageBuildOptions & { version?: string };
+
 const notFound = () => Object.assign(new Error('(HTTP code 404) no such image'), { statusCode: 404 });
 
 /** A dockerode stand-in that records calls and answers with scripted engine streams. */
 function fakeDocker(script: FakeScript = {}) {
   const calls = {
-    builds: [] as Dockerode.ImageBuildOptions[],
+    builds: [] as BuildQuery[],
     pushes: [] as { name: string; options: Dockerode.ImagePushOptions }[],
     tags: [] as string[],
     inspected: [] as string[],
   };
   const names = new Set(script.localImages ?? []);
+  /** `POST /build` as the builder sends it, through the modem (the query in `options`, the tar in `file`). */
+  const build = async (tar: Readable, options: BuildQuery) => {
+    calls.builds.push(options);
+    if (script.buildError) throw script.buildError;
+    if (options.t) names.add(options.t);
+    for await (const _chunk of tar) {
+      // Drain the context like the engine would.
+    }
+    return Readable.from(
+      script.build ??
+        lines(
+          { stream: 'Step 1/2 : FROM busybox\n' },
+          { stream: 'Step 2/2 : COPY . /app\n' },
+          { aux: { ID: imageId } },
+        ),
+    );
+  };
   const docker = {
-    modem: { socketPath: '/var/run/docker.sock' },
-    async buildImage(tar: Readable, options: Dockerode.ImageBuildOptions) {
-      calls.builds.push(options);
-      if (script.buildError) throw script.buildError;
-      if (options.t) names.add(options.t);
-      for await (const _chunk of tar) {
-        // Drain the context like the engine would.
-      }
-      return Readable.from(
-        script.build ??
-          lines(
-            { stream: 'Step 1/2 : FROM busybox\n' },
-            { stream: 'Step 2/2 : COPY . /app\n' },
-            { aux: { ID: imageId } },
-          ),
-      );
+    modem: {
+      socketPath: '/var/run/docker.sock',
+      dial(
+        request: { path: string; file: Readable; options: BuildQuery },
+        callback: (error: unknown, data?: unknown) => void,
+      ) {
+        if (request.path !== '/build?') throw new Error(`unexpected dial ${request.path}`);
+        build(request.file, request.options).then(
+          (stream) => callback(null, stream),
+          (error: unknown) => callback(error),
+        );
+      },
     },
     getImage(name: string) {
       return {
@@ -131,6 +147,83 @@ const target = {
 };
 /** The target's registry, empty, with Basic auth for the target's credentials. */
 const targetRegistry = () => fakeRegistry({ scheme: 'basic', password: 'pa55-word-xyz' });
+
+/** A BuildKit trace message: one started step named `name` (a protobuf StatusResponse, base64). */
+function traceOf(name: string, digest: string): string {
+  const field = (number: number, bytes: Buffer) =>
+    Buffer.concat([Buffer.from([(number << 3) | 2, bytes.length]), bytes]);
+  const vertex = Buffer.concat([
+    field(1, Buffer.from(digest)),
+    field(3, Buffer.from(name)),
+    field(5, Buffer.from([0x08, 0x01])),
+  ]);
+  return field(1, vertex).toString('base64');
+}
+
+describe('dockerImageBuilder builders', () => {
+  it('builds with BuildKit by default and reports its steps as build progress', async () => {
+    const { docker, calls } = fakeDocker({
+      build: lines(
+        {
+          id: 'moby.buildkit.trace',
+          aux: traceOf('[internal] load build definition from Dockerfile', 'sha256:a'),
+        },
+        { id: 'moby.buildkit.trace', aux: traceOf('[1/2] FROM docker.io/library/busybox', 'sha256:b') },
+        { id: 'moby.buildkit.trace', aux: traceOf('[2/2] COPY . /app', 'sha256:c') },
+        // A step is reported again when it completes: counted once.
+        { id: 'moby.buildkit.trace', aux: traceOf('[2/2] COPY . /app', 'sha256:c') },
+        { id: 'moby.image.id', aux: { ID: imageId } },
+      ),
+    });
+    const { context, progress } = providerContext();
+    const built = await dockerImageBuilder({ docker, git: false }).build(await request(), context);
+    expect(built.ref).toBe(imageId);
+    expect(calls.builds[0]?.version).toBe('2');
+    expect(
+      progress.filter((update) => update.step === 'build').map((update) => [update.message, update.current]),
+    ).toEqual([
+      ['[1/2] FROM docker.io/library/busybox', 1],
+      ['[2/2] COPY . /app', 2],
+    ]);
+  });
+
+  it('builds with the classic builder when asked, and when the engine has no BuildKit (once, with a warning)', async () => {
+    const classic = fakeDocker();
+    await dockerImageBuilder({ docker: classic.docker, git: false, builder: 'classic' }).build(
+      await request(),
+      providerContext().context,
+    );
+    expect(classic.calls.builds[0]?.version).toBeUndefined();
+
+    const { docker, calls } = fakeDocker();
+    const refusing = docker as unknown as {
+      modem: {
+        dial: (request: { options: BuildQuery }, callback: (error: unknown, data?: unknown) => void) => void;
+      };
+    };
+    const dial = refusing.modem.dial.bind(refusing.modem);
+    refusing.modem.dial = (request, callback) => {
+      if (request.options.version === '2') {
+        calls.builds.push(request.options);
+        callback(
+          Object.assign(new Error('(HTTP code 400) bad parameter - buildkit not supported by daemon'), {
+            statusCode: 400,
+          }),
+        );
+      } else dial(request, callback);
+    };
+    const { context, logs } = providerContext();
+    const builder = dockerImageBuilder({ docker, git: false });
+    const built = await builder.build(await request(), context);
+    expect(built.ref).toBe(imageId);
+    expect(calls.builds.map((build) => build.version)).toEqual(['2', undefined]);
+    expect(logs.some((line) => /has no BuildKit; building with the classic builder/.test(line))).toBe(true);
+    const changed = await request();
+    await writeFile(join(changed.context, 'app.sh'), 'echo changed\n');
+    await builder.build(changed, providerContext().context);
+    expect(calls.builds.map((build) => build.version)).toEqual(['2', undefined, undefined]);
+  });
+});
 
 describe('dockerImageBuilder without a target', () => {
   it('builds with the fingerprint tag and no label, adds the git tag, and returns the local image ID', async () => {

@@ -10,7 +10,7 @@ import { ImageError } from '@berth/core';
 import type Dockerode from 'dockerode';
 import { type BuildContext, readBuildContext } from './build-context.js';
 import { fingerprintContext, fingerprintTag } from './context-fingerprint.js';
-import { runDockerBuild } from './docker-build.js';
+import { type DockerBuilderKind, runDockerBuild } from './docker-build.js';
 import { checkDockerEngine, describeDockerEngine, dockerEngine } from './docker-engine.js';
 import { runDockerPush } from './docker-push.js';
 import { computeGitTag, fallbackTag } from './git-tag.js';
@@ -41,6 +41,12 @@ export interface DockerImageBuilderOptions {
   clock?: Clock;
   /** `fetch` for registry manifest requests. Default: the global `fetch`. */
   fetch?: FetchFunction;
+  /**
+   * The engine's builder: `buildkit` (default; through the Engine API, no session, so no
+   * `RUN --mount=type=secret|ssh`) or `classic`. An engine without BuildKit falls back to classic
+   * once, with a warning, and this builder remembers it. See docs/image-pipeline.md#builders.
+   */
+  builder?: DockerBuilderKind;
 }
 
 interface PreparedBuild {
@@ -77,6 +83,9 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
       fingerprintTag: fingerprintTag(fingerprint),
     };
   };
+
+  // Remembered: an engine that answered that it has no BuildKit is built on with the classic builder.
+  let builderKind: DockerBuilderKind = options.builder ?? 'buildkit';
 
   // Remembered per builder: after the first challenge, requests to a Basic registry carry the credentials.
   const challenges: RegistryChallenges = new Map();
@@ -217,7 +226,7 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
         imageId = local.id;
         if (local.name !== fingerprintName) await tagImage(imageId, repo, prepared.fingerprintTag);
       } else {
-        imageId = await runDockerBuild(
+        const result = await runDockerBuild(
           {
             docker: docker(),
             engine: describeDockerEngine(docker()),
@@ -226,10 +235,13 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
             ...(request.args ? { args: request.args } : {}),
             ...(prepared.platform ? { platform: prepared.platform } : {}),
             pull: options.pull ?? false,
+            builder: builderKind,
             onStarted: () => void startGit(),
           },
           context,
         );
+        imageId = result.imageId;
+        builderKind = result.builder;
         context.log('info', `Built ${fingerprintName} in ${clock.now() - started} ms.`, { imageId });
       }
       const git = await startGit();

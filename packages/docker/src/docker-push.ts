@@ -80,7 +80,7 @@ export async function runDockerPush(
     for await (const message of readDockerStream(stream)) {
       const error = streamErrorMessage(message);
       if (error !== undefined) throw pushFailedError(redactSecrets(error.trim(), secrets), undefined, where);
-      if (message.aux?.Digest) digest = message.aux.Digest;
+      if (typeof message.aux === 'object' && message.aux.Digest) digest = message.aux.Digest;
       if (message.id && message.status) {
         const total = progress.update(message.id, message.status, message.progressDetail);
         context.progress({

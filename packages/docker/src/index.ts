@@ -8,6 +8,7 @@ export {
   fingerprintContext,
   fingerprintTag,
 } from './context-fingerprint.js';
+export type { DockerBuilderKind } from './docker-build.js';
 export {
   checkDockerEngine,
   type DockerEngineOptions,

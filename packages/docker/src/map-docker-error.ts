@@ -116,7 +116,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 
 function buildHint(message: string): string {
   if (
-    /COPY failed|ADD failed|not found in build context|excluded by \.dockerignore|no source files were specified/i.test(
+    /COPY failed|ADD failed|not found in build context|excluded by \.dockerignore|no source files were specified|failed to compute cache key|failed to calculate checksum/i.test(
       message,
     )
   ) {

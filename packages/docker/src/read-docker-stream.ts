@@ -9,8 +9,11 @@ export interface DockerStreamMessage {
   /** Layer id for push/pull progress. */
   id?: string;
   progressDetail?: { current?: number; total?: number };
-  /** Build: `{ ID }` of the image; push: `{ Tag, Digest, Size }`. */
-  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+  /**
+   * Build: `{ ID }` of the image; push: `{ Tag, Digest, Size }`; a BuildKit build's progress
+   * (`id: 'moby.buildkit.trace'`): a base64 protobuf string (see buildkit-trace.ts).
+   */
+  aux?: string | { ID?: string; Tag?: string; Digest?: string; Size?: number };
   /** Set when the operation failed: the engine reports failures inside the stream, with HTTP 200. */
   error?: string;
   errorDetail?: { code?: number; message?: string };
