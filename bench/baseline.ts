@@ -1,16 +1,25 @@
 /**
  * The baseline: the steps of a deploy written straight against the Docker Engine API (dockerode),
  * with nothing Berth adds — no spec validation, lock, state, secrets, fingerprint or extra checks.
- * Build the context (tarred whole with tar-fs) → push one tag with auth → create and start the
- * container by digest on 127.0.0.1 → poll the health path until it answers 200.
+ * Build the context (tarred whole with tar-fs) with the engine's classic builder or with BuildKit →
+ * push one tag with auth → create and start the container by digest on 127.0.0.1 → poll the health
+ * path until it answers 200.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
 
+/**
+ * Which of the engine's builders builds the image. `classic`: `POST /build` as the Engine API
+ * defaults to (dockerode's `buildImage`). `buildkit`: `POST /build?version=2` with the context as
+ * the body and no session, as Berth's `dockerImageBuilder()` builds by default.
+ */
+export type BaselineBuilder = 'classic' | 'buildkit';
+
 /** One baseline deploy. */
 export interface BaselineInput {
   docker: Docker;
+  builder: BaselineBuilder;
   /** Folder holding the Dockerfile. */
   context: string;
   buildArgs: Record<string, string>;
@@ -47,7 +56,43 @@ interface StreamMessage {
   status?: string;
   error?: string;
   errorDetail?: { message?: string };
-  aux?: { ID?: string; Digest?: string };
+  id?: string;
+  /**
+   * Classic build: `{ ID }`; push: `{ Digest }`; BuildKit: `{ ID }` on the `moby.image.id` message,
+   * and a base64 protobuf string on each `moby.buildkit.trace` progress message.
+   */
+  aux?: string | { ID?: string; Digest?: string };
+}
+
+const auxOf = (message: StreamMessage) => (typeof message.aux === 'object' ? message.aux : undefined);
+
+/**
+ * Start a build and return its progress stream once the engine answers. BuildKit goes through the
+ * modem: dockerode's `buildImage` with `version: '2'` would open a gRPC session first.
+ */
+function startBuild(
+  docker: Docker,
+  builder: BaselineBuilder,
+  context: NodeJS.ReadableStream,
+  query: { t: string; buildargs: Record<string, string> },
+): Promise<NodeJS.ReadableStream> {
+  if (builder === 'classic') return docker.buildImage(context, { ...query, rm: true, forcerm: true });
+  const modem = docker.modem as {
+    dial(options: object, callback: (error: unknown, data: unknown) => void): void;
+  };
+  return new Promise((resolve, reject) => {
+    modem.dial(
+      {
+        path: '/build?',
+        method: 'POST',
+        file: context,
+        options: { ...query, version: '2' },
+        isStream: true,
+        statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
+      },
+      (error, data) => (error ? reject(error) : resolve(data as NodeJS.ReadableStream)),
+    );
+  });
 }
 
 /** Drain an engine JSON progress stream; rejects on an error message inside it. */
@@ -100,18 +145,16 @@ export async function deployBaseline(input: BaselineInput): Promise<BaselineResu
     };
   })();
 
-  const buildStream = await docker.buildImage(pack(input.context), {
+  const buildStream = await startBuild(docker, input.builder, pack(input.context), {
     t: `${repo}:${input.tag}`,
     buildargs: input.buildArgs,
-    rm: true,
-    forcerm: true,
   });
   let prepare: number | undefined;
   const built = await followStream(docker, buildStream, () => {
     prepare ??= mark();
   });
   const imageId =
-    built.find((message) => message.aux?.ID)?.aux?.ID ??
+    built.map(auxOf).find((aux) => aux?.ID)?.ID ??
     (await docker.getImage(`${repo}:${input.tag}`).inspect()).Id;
   const build = mark();
 
@@ -120,7 +163,7 @@ export async function deployBaseline(input: BaselineInput): Promise<BaselineResu
     authconfig: { username: registry.username, password: registry.password, serveraddress: registry.host },
   });
   const pushed = await followStream(docker, pushStream);
-  const digest = pushed.find((message) => message.aux?.Digest)?.aux?.Digest;
+  const digest = pushed.map(auxOf).find((aux) => aux?.Digest)?.Digest;
   if (!digest) throw new Error(`The push of ${repo}:${input.tag} reported no digest`);
   const ref = `${repo}@${digest}`;
   const push = mark();

@@ -13,7 +13,7 @@ export interface Machine {
   docker: string;
   dockerApi: string;
   storageDriver: string;
-  /** The builder `POST /build` runs without a BuildKit session: the classic one. */
+  /** The builders the deploys use: the classic one (the Engine API default) and BuildKit (`version=2`, no session). */
   builder: string;
   node: string;
 }
@@ -38,7 +38,7 @@ export async function describeMachine(docker: Docker): Promise<Machine> {
     docker: version.Version,
     dockerApi: version.ApiVersion,
     storageDriver: info.Driver ?? 'unknown',
-    builder: 'classic',
+    builder: 'classic and BuildKit',
     node: process.version,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench` (`node bench/run.ts`): a cold deploy and an unchanged redeploy of hello-agent through
- * Berth against a baseline doing the same steps straight through the Docker Engine API, in one run on
- * this machine. Prints the table and ratios, writes bench/results/latest.json, and with
+ * Berth against two baselines doing the same steps straight through the Docker Engine API (one
+ * building with the engine's classic builder, one with BuildKit), in one run on this machine. Prints the table and ratios, writes bench/results/latest.json, and with
  * `--write-docs` rewrites the results section of docs/performance.md.
  *
  *   node bench/run.ts [--iterations 10] [--budget-seconds 170] [--parts deploy,health,imports,process]
@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { helloAgentSpec, localEnvironment } from '../examples/hello-agent/spec.ts';
-import { deployBaseline } from './baseline.ts';
+import { type BaselineBuilder, deployBaseline } from './baseline.ts';
 import { type BerthRun, berthUp } from './berth-deploy.ts';
 import {
   type ExtraResults,
@@ -115,8 +115,13 @@ async function cleanUpEverything(): Promise<void> {
   await removeContexts();
 }
 
-async function runBaseline(iteration: number, order: BaselineSample['order']): Promise<BaselineSample> {
-  const label = `${runTag}${deployCount++}`;
+async function runBaseline(
+  builder: BaselineBuilder,
+  iteration: number,
+  order: BaselineSample['order'],
+): Promise<BaselineSample> {
+  // `bk` marks the BuildKit baseline's contexts, containers and repositories.
+  const label = `${builder === 'buildkit' ? 'bk' : ''}${runTag}${deployCount++}`;
   const spec = helloAgentSpec({ baseImage: local.baseImage, environment: `bench-${label}` });
   const context = await uniqueContext(`bl-${label}`);
   const name = `${benchNames.baselineContainer}${label}`;
@@ -127,6 +132,7 @@ async function runBaseline(iteration: number, order: BaselineSample['order']): P
       deployBaseline({
         // A client of its own, as Berth's provider and builder create theirs for every `up`.
         docker: new Docker(),
+        builder,
         context,
         buildArgs: { BASE_IMAGE: local.baseImage },
         registry: registry,
@@ -147,7 +153,7 @@ async function runBaseline(iteration: number, order: BaselineSample['order']): P
       }),
     );
     const { value, ...timing } = measured;
-    return { iteration, order, ...timing, steps: value.steps, healthPolls: value.healthPolls };
+    return { iteration, order, builder, ...timing, steps: value.steps, healthPolls: value.healthPolls };
   } finally {
     await removeContainers(docker, name);
     await removeImages(docker, registry.host, repository);
@@ -210,17 +216,28 @@ async function runBerth(
 }
 
 const started = performance.now();
-const samples: BenchResults['samples'] = { baseline: [], berthCold: [], berthRedeploy: [] };
+const samples: BenchResults['samples'] = {
+  baseline: [],
+  baselineBuildkit: [],
+  berthCold: [],
+  berthRedeploy: [],
+};
+/** The three deploys of an iteration; iteration `i` starts at the `i mod 3`-th and goes round. */
+const sides = ['classic', 'buildkit', 'berth'] as const;
+const positions = ['first', 'second', 'third'] as const;
 if (parts.has('deploy')) await benchDeploys();
 
 async function benchDeploys(): Promise<void> {
   try {
     await cleanUpEverything();
+    // Berth builds with BuildKit, whose cache is not the classic builder's: the warm-up warms both.
     for (let warmup = 0; warmup < warmupIterations; warmup += 1) {
-      process.stdout.write('warm-up: baseline');
-      await runBaseline(-1, 'first');
+      process.stdout.write('warm-up: classic baseline');
+      await runBaseline('classic', -1, 'first');
+      process.stdout.write(', BuildKit baseline');
+      await runBaseline('buildkit', -1, 'second');
       process.stdout.write(', Berth\n');
-      await runBerth(-1, 'second');
+      await runBerth(-1, 'third');
     }
     let slowest = 0;
     for (let iteration = 0; iteration < iterations; iteration += 1) {
@@ -231,24 +248,23 @@ async function benchDeploys(): Promise<void> {
         );
         break;
       }
-      // Alternate who goes first, so drift (caches, page cache, registry growth) falls on both sides.
-      const baselineFirst = iteration % 2 === 0;
-      const baseline = () => runBaseline(iteration, baselineFirst ? 'first' : 'second');
-      const berth = () => runBerth(iteration, baselineFirst ? 'second' : 'first');
-      let berthRuns: { cold: BerthSample; redeploy: BerthSample };
-      let baselineRun: BaselineSample;
-      if (baselineFirst) {
-        baselineRun = await baseline();
-        berthRuns = await berth();
-      } else {
-        berthRuns = await berth();
-        baselineRun = await baseline();
+      // Rotate who goes first, so drift (caches, page cache, registry growth) falls on all three.
+      let classic: BaselineSample | undefined;
+      let buildkit: BaselineSample | undefined;
+      let berth: { cold: BerthSample; redeploy: BerthSample } | undefined;
+      for (const [index, position] of positions.entries()) {
+        const side = sides[(iteration + index) % sides.length]!;
+        if (side === 'classic') classic = await runBaseline('classic', iteration, position);
+        else if (side === 'buildkit') buildkit = await runBaseline('buildkit', iteration, position);
+        else berth = await runBerth(iteration, position);
       }
-      samples.baseline.push(baselineRun);
-      samples.berthCold.push(berthRuns.cold);
-      samples.berthRedeploy.push(berthRuns.redeploy);
+      if (!classic || !buildkit || !berth) throw new Error('an iteration skipped a deploy');
+      samples.baseline.push(classic);
+      samples.baselineBuildkit.push(buildkit);
+      samples.berthCold.push(berth.cold);
+      samples.berthRedeploy.push(berth.redeploy);
       console.log(
-        `iteration ${iteration + 1}: baseline ${Math.round(baselineRun.wallMs)} ms, Berth cold ${Math.round(berthRuns.cold.wallMs)} ms, unchanged ${Math.round(berthRuns.redeploy.wallMs)} ms`,
+        `iteration ${iteration + 1}: classic baseline ${Math.round(classic.wallMs)} ms, BuildKit baseline ${Math.round(buildkit.wallMs)} ms, Berth cold ${Math.round(berth.cold.wallMs)} ms, unchanged ${Math.round(berth.redeploy.wallMs)} ms`,
       );
       slowest = Math.max(slowest, performance.now() - iterationStarted);
     }
