@@ -249,9 +249,16 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
       const tags = [git, prepared.fingerprintTag];
       const built = { tags, fingerprint: prepared.fingerprint, skipped: false };
       if (!target) return { ref: imageId, digest: imageId, ...built };
-      const digest = await push(target, { git, fingerprint: prepared.fingerprintTag }, context);
-      context.log('info', `Pushed ${repo} (${tags.join(', ')}) in ${clock.now() - started} ms.`, { digest });
-      return { ref: `${repo}@${digest}`, digest, ...built };
+      const pushed = push(target, { git, fingerprint: prepared.fingerprintTag }, context).then((digest) => {
+        context.log('info', `Pushed ${repo} (${tags.join(', ')}) in ${clock.now() - started} ms.`, {
+          digest,
+        });
+        return { ref: `${repo}@${digest}`, digest };
+      });
+      // The provider runs containers on this engine: it can start the image while the push runs.
+      if (target.runsOn !== undefined && target.runsOn === describeDockerEngine(docker()))
+        return { ref: fingerprintName, digest: imageId, ...built, pushed };
+      return { ...(await pushed), ...built };
     },
 
     async resolve(ref, target, context) {

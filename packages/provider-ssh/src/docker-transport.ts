@@ -190,7 +190,8 @@ export function dockerTransport(
     inspectImage: (ref) =>
       use('inspect-image', ref, async (docker) => {
         try {
-          return { id: (await docker.getImage(ref).inspect()).Id };
+          const image = await docker.getImage(ref).inspect();
+          return { id: image.Id, repoDigests: image.RepoDigests ?? [] };
         } catch (error) {
           if (isDockerNotFound(error)) return undefined;
           throw error;

@@ -15,7 +15,7 @@ import { buildLabels, parseLabels, type RevisionLabels, serviceSelector } from '
 import { buildCreateBody, containerName, type HostSettings, hostPortOf } from './container-spec.js';
 import type { HostOptions } from './host-options.js';
 import type { ContainerSummary, HostTransport } from './host-transport.js';
-import { registryHostOf } from './image-ref.js';
+import { recordedDigestOf, registryHostOf } from './image-ref.js';
 import type { LocalSecretStore } from './local-secret-store.js';
 import { portHolders } from './port-holders.js';
 import { type RevisionContainer, selectPrunable, urlOf } from './revisions.js';
@@ -64,13 +64,28 @@ export function hostOperations(host: HostContext) {
 
   /** Inspect `service`'s revision containers (skipping any removed meanwhile). */
   async function inspectManaged(service: string): Promise<RevisionContainer[]> {
-    const found: RevisionContainer[] = [];
-    for (const summary of await managed(service)) {
-      const details = await transport.inspectContainer(summary.id);
-      const labels = details ? parseLabels(details.labels) : undefined;
-      if (details && labels) found.push({ details, labels });
-    }
-    return found;
+    const inspected = await Promise.all(
+      (await managed(service)).map(async (summary) => {
+        const details = await transport.inspectContainer(summary.id);
+        const labels = details ? parseLabels(details.labels) : undefined;
+        return details && labels ? withPushedDigest({ details, labels }) : undefined;
+      }),
+    );
+    return inspected.filter((container) => container !== undefined);
+  }
+
+  /**
+   * A revision created from its image's tag while the push to the registry was still running has no
+   * digest label: the engine's record of that push (the image's `RepoDigests`) gives the digest, and
+   * the ref stays the tag the container was created from. Without one (the push failed), the revision
+   * has no digest, so a plan by digest never takes it for the pushed image.
+   */
+  async function withPushedDigest(container: RevisionContainer): Promise<RevisionContainer> {
+    const { details, labels } = container;
+    if (labels.image.digest || !registryHostOf(labels.image.ref)) return container;
+    const image = await transport.inspectImage(details.imageId);
+    const digest = image?.repoDigests ? recordedDigestOf(labels.image.ref, image.repoDigests) : undefined;
+    return digest ? { details, labels: { ...labels, image: { ref: labels.image.ref, digest } } } : container;
   }
 
   /** Pull `ref` unless the engine has it; credentials go only to the configured registry. */

@@ -36,6 +36,11 @@ export interface HostProviderConfig {
   secrets: LocalSecretStore;
   /** A builder running on the same engine, when the provider brings one. */
   imageBuilder?: ImageBuilder;
+  /**
+   * The engine this provider runs containers on, as `describeDockerEngine()` names it, when an image
+   * built there can run before its push ends (the local engine): becomes `ImageTarget.runsOn`.
+   */
+  runsOn?: () => Promise<string>;
   /** A lock that lives with the target (local Docker: a lock file in the local store). */
   lock?: Provider['lock'];
   /** Proxy mode (`options.proxy`): the proxy's settings and its folder on the host. */
@@ -90,10 +95,12 @@ export function hostProvider(config: HostProviderConfig): Provider {
 
     async imageTarget(_context, target) {
       if (!options.registry) return undefined;
+      const runsOn = await config.runsOn?.();
       return {
         registry: options.registry.host,
         repository: `berth/${target.service}`,
         credentials: { username: options.registry.username, password: options.registry.password },
+        ...(runsOn ? { runsOn } : {}),
       };
     },
 

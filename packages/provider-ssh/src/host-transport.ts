@@ -106,8 +106,11 @@ export interface HostTransport {
    * the only record of why it stopped.
    */
   containerExitCodes(id: string, since: number): Promise<number[]>;
-  /** `undefined` when the image is not present on the host. */
-  inspectImage(ref: string): Promise<{ id: string } | undefined>;
+  /**
+   * `undefined` when the image is not present on the host. `repoDigests`: the `repository@sha256:…`
+   * references the engine recorded for the image when it pushed or pulled it.
+   */
+  inspectImage(ref: string): Promise<{ id: string; repoDigests?: string[] } | undefined>;
   /** Pull an image, reporting layer progress. */
   pullImage(
     ref: string,

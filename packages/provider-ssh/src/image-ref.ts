@@ -16,3 +16,24 @@ export function registryHostOf(ref: string): string | undefined {
   const first = ref.slice(0, slash);
   return first.includes('.') || first.includes(':') || first === 'localhost' ? first : 'docker.io';
 }
+
+/**
+ * The repository of a tag reference, `registry/repository` of `registry/repository:tag` (a registry
+ * port is not a tag). `undefined` for image IDs and digest references.
+ */
+export function repositoryOfTag(ref: string): string | undefined {
+  if (isImageId(ref) || ref.includes('@')) return undefined;
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? ref.slice(0, colon) : ref;
+}
+
+/**
+ * The digest the engine recorded for `ref`'s repository (from an image's `RepoDigests`), e.g. for a
+ * container created from a tag before that tag's push ended. Pure.
+ */
+export function recordedDigestOf(ref: string, repoDigests: readonly string[]): string | undefined {
+  const repository = repositoryOfTag(ref);
+  if (!repository) return undefined;
+  const found = repoDigests.find((entry) => entry.startsWith(`${repository}@sha256:`));
+  return found?.slice(repository.length + 1);
+}

@@ -250,6 +250,8 @@ describe('localDocker with a registry', () => {
       registry: registry.host,
       repository: `berth/${target.service}`,
       credentials: { username: registry.username, password: registry.password },
+      // Its own engine: an image built there may start before its push ends.
+      runsOn: `unix://${env.docker.socketPath}`,
     });
     expect(await providerWith().imageTarget?.(context, target)).toBeUndefined();
   });

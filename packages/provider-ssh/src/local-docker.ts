@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { dockerTransport } from './docker-transport.js';
 import { type HostOptionsInput, parseHostOptions } from './host-options.js';
 import { hostProvider } from './host-provider.js';
+import { once } from './lazy-image-builder.js';
 import { localSecretStore } from './local-secret-store.js';
 import { localTargetLock } from './local-target-lock.js';
 import { localProxyFiles } from './proxy/proxy-files.js';
@@ -67,5 +68,10 @@ export function localDocker(options: LocalDockerOptions = {}): Provider {
         run,
       ),
     ...(imageBuilder ? { imageBuilder } : {}),
+    // An image built on this engine runs before its push to `registry` ends (docs/providers/local-docker.md).
+    runsOn: once(async () => {
+      const { describeDockerEngine, dockerEngine } = await import('@berth/docker');
+      return describeDockerEngine(docker ?? dockerEngine(dockerOptions));
+    }),
   });
 }

@@ -132,6 +132,8 @@ interface UpFlow {
   fingerprintKey: string;
   secrets: ResolvedSecret[];
   image?: { ref: string; digest?: string };
+  /** The image's push, still running while the revision starts from the builder's engine. */
+  pushed?: Promise<{ ref: string; digest: string }>;
   plan?: Plan;
   observed?: ObservedService;
   planInput?: DesiredForPlan;
@@ -210,8 +212,17 @@ async function upLocked(flow: UpFlow): Promise<DeployResult> {
     return afterFailure(flow, error);
   }
   prepareChecks(flow);
-  if (flow.plan!.action === 'noop' && isVerifiedRevision(flow.observed?.revision, flow.previous, flow.ledger))
+  if (
+    flow.plan!.action === 'noop' &&
+    isVerifiedRevision(flow.observed?.revision, flow.previous, flow.ledger)
+  ) {
+    try {
+      await confirmPush(flow);
+    } catch (error) {
+      return afterFailure(flow, error);
+    }
     return noopResult(flow);
+  }
   hookFacts.set(flow.run, {});
   try {
     if (flow.plan!.action === 'noop') adoptLive(flow);
@@ -271,7 +282,7 @@ async function preflightPhase(flow: UpFlow): Promise<void> {
 /** `image`: build and push, or resolve the reference to a digest. */
 async function imagePhase(flow: UpFlow): Promise<void> {
   const { run, deps, spec } = flow;
-  flow.image = await runPhase(run, 'image', () =>
+  const { pushed, ...image } = await runPhase(run, 'image', () =>
     resolveImage({
       spec,
       target: run.target,
@@ -282,6 +293,24 @@ async function imagePhase(flow: UpFlow): Promise<void> {
       mode: 'build',
     }),
   );
+  flow.image = image;
+  if (pushed) flow.pushed = pushed;
+}
+
+/**
+ * The revision started from the builder's engine before the image's push ended: wait for the push
+ * (a failed push fails the run, which then rolls back), then describe the revision by the pushed
+ * digest, which is what state, ledger and history record.
+ */
+async function confirmPush(flow: UpFlow): Promise<void> {
+  const pending = flow.pushed;
+  if (!pending) return;
+  const pushed = await pending;
+  flow.pushed = undefined;
+  const image = { ref: pushed.ref, digest: pushed.digest };
+  flow.image = { ...flow.image, ...image };
+  if (flow.planInput) flow.planInput = { ...flow.planInput, image };
+  if (flow.desired) flow.desired = { ...flow.desired, image };
 }
 
 /** `plan`: observe (waiting while the platform is busy), then plan against the live service. */
@@ -529,6 +558,8 @@ async function verifyPhase(flow: UpFlow): Promise<void> {
     flow.health = await verifyService(run, deps, { url: verifyUrl, spec, checks: flow.checks, revision });
     checkAborted(run);
     if (!flow.health.healthy) throw healthCheckFailure(flow.health, { revision, url: verifyUrl });
+    // Verified while the image was still being pushed: the push must succeed before traffic moves.
+    await confirmPush(flow);
   });
 }
 
@@ -666,6 +697,8 @@ async function observeAfter(flow: UpFlow): Promise<{ observed?: ObservedService;
 async function afterFailure(flow: UpFlow, error: unknown): Promise<DeployResult> {
   const { run, spec } = flow;
   const failure = toBerthError(error);
+  // A push still running ends (or fails) before the run decides and returns: nothing runs on after it.
+  await flow.pushed?.catch(() => undefined);
   flow.platform = platformActionOf(error) ?? flow.platform;
   if (!flow.changed && !flow.adopted) return recordFailure(flow, failure, { decision: undefined });
   const failedRevision = flow.desired?.revision;
