@@ -190,6 +190,20 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
       const clock = options.clock ?? context.clock;
       const started = clock.now();
       const prepared = await prepare(request);
+      const target = request.target;
+      const repo = target
+        ? `${target.registry}/${target.repository}`
+        : localRepositoryName(request.service.service);
+      const fingerprintName = `${repo}:${prepared.fingerprintTag}`;
+      // With a target, an image built earlier but never pushed (e.g. a refused login), or built for a
+      // deploy without a target, needs no rebuild. Looked up in the engine while the registry is asked.
+      const localLookup = target
+        ? findLocalImage([
+            fingerprintName,
+            `${localRepositoryName(request.service.service)}:${prepared.fingerprintTag}`,
+          ])
+        : Promise.resolve(undefined);
+      localLookup.catch(() => undefined);
       const existing = await findExisting(request, prepared, context);
       if (existing) {
         context.log('info', `Image unchanged (${prepared.fingerprintTag}); build and push skipped.`, {
@@ -197,19 +211,7 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
         });
         return existing;
       }
-      const target = request.target;
-      const repo = target
-        ? `${target.registry}/${target.repository}`
-        : localRepositoryName(request.service.service);
-      const fingerprintName = `${repo}:${prepared.fingerprintTag}`;
-      // With a target, an image built earlier but never pushed (e.g. a refused login), or built for a
-      // deploy without a target, needs no rebuild.
-      const local = target
-        ? await findLocalImage([
-            fingerprintName,
-            `${localRepositoryName(request.service.service)}:${prepared.fingerprintTag}`,
-          ])
-        : undefined;
+      const local = await localLookup;
       // Git runs while the engine builds: its tag is needed only afterwards, and spawning git holds
       // this thread for a moment, so it starts once the context is uploaded.
       let gitTag: Promise<string> | undefined;

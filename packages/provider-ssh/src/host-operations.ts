@@ -118,14 +118,17 @@ export function hostOperations(host: HostContext) {
     desired: DesiredService,
     placement?: { bindAddress: string; hostPort: number },
   ): Promise<CreatedRevision> {
-    await ensureImage(context, desired.image.ref);
-    const secretValues = await host.secrets.resolve(desired, desired.secrets);
+    // Independent reads side by side: the image (pulled if missing), the secret values, a leftover.
+    const [, secretValues, leftover] = await Promise.all([
+      ensureImage(context, desired.image.ref),
+      host.secrets.resolve(desired, desired.secrets),
+      transport.inspectContainer(containerName(desired.service, desired.revision)),
+    ]);
     // Proxy mode places each revision on its own loopback port; direct mode on the service port.
     const placed = placement ? { ...settings, ...placement } : settings;
     const hostPort = hostPortOf(placed, desired.port);
     const labels = buildLabels(desired, { hostPort, bindAddress: placed.bindAddress });
     const body = buildCreateBody({ desired, secretValues, settings: placed, labels });
-    const leftover = await transport.inspectContainer(body.name);
     if (leftover) {
       if (!parseLabels(leftover.labels))
         throw new ProviderError(

@@ -188,13 +188,16 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
     directoryOf,
 
     async upsert(context: ProviderContext, target: ServiceTarget, secrets: SecretMaterial[]) {
+      const invalid = secrets.find((secret) => !keyPattern.test(secret.key));
+      if (invalid) throw storeError(`Invalid secret name ${JSON.stringify(invalid.key)}`);
       const manifest = await readManifest(target.service);
       await ensureDirectory(target.service);
       const bindings: Record<string, SecretBinding> = {};
       const stale: string[] = [];
+      // The new values' files are written side by side (each one atomic and synced); the manifest
+      // naming them goes after all of them.
+      const writes: Promise<void>[] = [];
       for (const secret of secrets) {
-        if (!keyPattern.test(secret.key))
-          throw storeError(`Invalid secret name ${JSON.stringify(secret.key)}`);
         const stored = manifest.secrets[secret.key] ?? {
           generated: secret.generated,
           current: 0,
@@ -204,7 +207,7 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
         let version = same?.version;
         if (version === undefined) {
           version = Math.max(0, ...stored.versions.map((entry) => entry.version)) + 1;
-          await files.write(fileOf(target.service, secret.key, version), secret.value);
+          writes.push(files.write(fileOf(target.service, secret.key, version), secret.value));
           stored.versions.push({
             version,
             fingerprint: secret.fingerprint,
@@ -225,6 +228,7 @@ export function localSecretStore(options: LocalSecretStoreOptions): LocalSecretS
           fingerprint: secret.fingerprint,
         };
       }
+      await Promise.all(writes);
       await files.write(
         join(directoryOf(target.service), MANIFEST),
         `${JSON.stringify(manifest, null, 2)}\n`,
