@@ -251,16 +251,17 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
       const tags = [git, prepared.fingerprintTag];
       const built = { tags, fingerprint: prepared.fingerprint, skipped: false };
       if (!target) return { ref: imageId, digest: imageId, ...built };
-      const pushed = push(target, { git, fingerprint: prepared.fingerprintTag }, context).then((digest) => {
+      const pushImage = async () => {
+        const digest = await push(target, { git, fingerprint: prepared.fingerprintTag }, context);
         context.log('info', `Pushed ${repo} (${tags.join(', ')}) in ${clock.now() - started} ms.`, {
           digest,
         });
         return { ref: `${repo}@${digest}`, digest };
-      });
-      // The provider runs containers on this engine: it can start the image while the push runs.
+      };
+      // The provider runs containers on this engine: it can start the image and push it meanwhile.
       if (target.runsOn !== undefined && target.runsOn === describeDockerEngine(docker()))
-        return { ref: fingerprintName, digest: imageId, ...built, pushed };
-      return { ...(await pushed), ...built };
+        return { ref: fingerprintName, digest: imageId, ...built, push: pushImage };
+      return { ...(await pushImage()), ...built };
     },
 
     async resolve(ref, target, context) {

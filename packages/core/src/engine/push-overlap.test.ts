@@ -6,7 +6,7 @@ import { memoryProvider } from '../testing/memory-provider.js';
 import { createDeployer } from './create-deployer.js';
 
 // A builder on the provider's own engine returns once the image is built and tagged, with the push
-// still running (`BuiltImage.pushed`): the engine starts and verifies the revision meanwhile.
+// left to the run (`BuiltImage.push`): the engine starts the revision, then pushes while it verifies it.
 
 const providers: ReturnType<typeof memoryProvider>[] = [];
 afterEach(async () => {
@@ -16,7 +16,10 @@ afterEach(async () => {
 const digestOf = (build: number) => `sha256:${String(build).repeat(64).slice(0, 64)}`;
 
 /** Each build returns the tag `registry.test/app:fp-<n>` and a push that `push(n)` settles. */
-function overlappingBuilder(push: (build: number) => Promise<void>): ImageBuilder & { settled: number[] } {
+function overlappingBuilder(
+  push: (build: number) => Promise<void>,
+  order: string[],
+): ImageBuilder & { settled: number[] } {
   let builds = 0;
   const settled: number[] = [];
   return {
@@ -27,23 +30,26 @@ function overlappingBuilder(push: (build: number) => Promise<void>): ImageBuilde
     async build() {
       builds += 1;
       const build = builds;
-      const pushed = push(build).then(
-        () => {
-          settled.push(build);
-          return { ref: `registry.test/app@${digestOf(build)}`, digest: digestOf(build) };
-        },
-        (error: unknown) => {
-          settled.push(build);
-          throw error;
-        },
-      );
+      const pushed = () => {
+        order.push(`push ${build}`);
+        return push(build).then(
+          () => {
+            settled.push(build);
+            return { ref: `registry.test/app@${digestOf(build)}`, digest: digestOf(build) };
+          },
+          (error: unknown) => {
+            settled.push(build);
+            throw error;
+          },
+        );
+      };
       return {
         ref: `registry.test/app:fp-${build}`,
         digest: `sha256:local${build}`,
         tags: [`fp-${build}`],
         fingerprint: `sha256:f${build}`,
         skipped: false,
-        pushed,
+        push: pushed,
       };
     },
   };
@@ -51,17 +57,19 @@ function overlappingBuilder(push: (build: number) => Promise<void>): ImageBuilde
 
 function setup(push: (build: number) => Promise<void>) {
   const applied: string[] = [];
+  const order: string[] = [];
   const provider = memoryProvider({
     behaviour: (desired) => {
       applied.push(desired.image.ref);
+      order.push(`apply ${desired.image.ref}`);
       return {};
     },
   });
   providers.push(provider);
   const state = memoryStateStore();
-  const imageBuilder = overlappingBuilder(push);
+  const imageBuilder = overlappingBuilder(push, order);
   const deployer = createDeployer({ provider, state, imageBuilder });
-  return { provider, state, deployer, applied, imageBuilder };
+  return { provider, state, deployer, applied, order, imageBuilder };
 }
 
 const spec = (env: Record<string, string> = {}, timeoutMs = 2_000) => ({
@@ -74,10 +82,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 describe('a revision started before its push ends', () => {
   it('runs from the tag, then records the pushed digest in the result, state, history and ledger', async () => {
-    const { deployer, state, provider, applied } = setup(() => sleep(30));
+    const { deployer, state, provider, applied, order } = setup(() => sleep(30));
     const result = await deployer.up(spec());
     expect(result.status).toBe('succeeded');
     expect(applied).toEqual(['registry.test/app:fp-1']);
+    // The push starts once the revision is started: it never slows the container's start.
+    expect(order).toEqual(['apply registry.test/app:fp-1', 'push 1']);
     const pushed = { ref: `registry.test/app@${digestOf(1)}`, digest: digestOf(1) };
     expect(result.image).toMatchObject(pushed);
     const stored = await state.read('app-dev');
@@ -108,6 +118,14 @@ describe('a revision started before its push ends', () => {
       status: 'rolled-back',
       error: { code: 'IMAGE_PUSH_FAILED' },
     });
+  });
+
+  it('never pushes for a revision that did not start', async () => {
+    const { deployer, provider, order } = setup(() => sleep(10));
+    provider.cloud.faults.push({ method: 'apply', nth: 1 });
+    const result = await deployer.up(spec());
+    expect(result.status).toBe('failed');
+    expect(order).toEqual([]);
   });
 
   it('waits for the push to end before a failed run returns', async () => {

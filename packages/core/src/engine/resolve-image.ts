@@ -11,8 +11,8 @@ export interface ResolvedImage {
   /** True when the build and push were skipped (unchanged context already in the registry). */
   skipped?: boolean;
   fingerprint?: string;
-  /** The push still running (the image runs from the builder's engine meanwhile): the pushed image by digest. */
-  pushed?: Promise<{ ref: string; digest: string }>;
+  /** The push the builder left to the run (the image runs from the builder's engine): the pushed image by digest. */
+  push?: () => Promise<{ ref: string; digest: string }>;
 }
 
 /** Split a digest reference `repo@sha256:…`. */
@@ -63,10 +63,6 @@ export async function resolveImage(input: {
       : { ref: `(build ${found.fingerprint.slice(0, 12)})`, fingerprint: found.fingerprint };
   }
   const built = await builder.build(request, context);
-  if (built.pushed) {
-    // Handled here so a failed push never goes unhandled; the run awaits it before traffic moves.
-    built.pushed.catch(() => undefined);
-    return { ref: built.ref, skipped: false, fingerprint: built.fingerprint, pushed: built.pushed };
-  }
+  if (built.push) return { ref: built.ref, skipped: false, fingerprint: built.fingerprint, push: built.push };
   return { ref: built.ref, digest: built.digest, skipped: built.skipped, fingerprint: built.fingerprint };
 }

@@ -132,7 +132,9 @@ interface UpFlow {
   fingerprintKey: string;
   secrets: ResolvedSecret[];
   image?: { ref: string; digest?: string };
-  /** The image's push, still running while the revision starts from the builder's engine. */
+  /** The image's push, left to the run: the revision starts from the builder's engine first. */
+  push?: () => Promise<{ ref: string; digest: string }>;
+  /** That push, once started. */
   pushed?: Promise<{ ref: string; digest: string }>;
   plan?: Plan;
   observed?: ObservedService;
@@ -282,7 +284,7 @@ async function preflightPhase(flow: UpFlow): Promise<void> {
 /** `image`: build and push, or resolve the reference to a digest. */
 async function imagePhase(flow: UpFlow): Promise<void> {
   const { run, deps, spec } = flow;
-  const { pushed, ...image } = await runPhase(run, 'image', () =>
+  const { push, ...image } = await runPhase(run, 'image', () =>
     resolveImage({
       spec,
       target: run.target,
@@ -294,18 +296,31 @@ async function imagePhase(flow: UpFlow): Promise<void> {
     }),
   );
   flow.image = image;
-  if (pushed) flow.pushed = pushed;
+  if (push) flow.push = push;
 }
 
 /**
- * The revision started from the builder's engine before the image's push ended: wait for the push
- * (a failed push fails the run, which then rolls back), then describe the revision by the pushed
- * digest, which is what state, ledger and history record.
+ * Start the push the builder left to the run, once. Called when the revision's container is started
+ * (on the same engine, the push would slow the start down), so it runs while the revision is verified.
+ */
+function startPush(flow: UpFlow): void {
+  if (!flow.push || flow.pushed) return;
+  flow.pushed = flow.push();
+  // Handled here so a failed push never goes unhandled; `confirmPush` rethrows it.
+  flow.pushed.catch(() => undefined);
+}
+
+/**
+ * The revision runs from the builder's engine: wait for the image's push (a failed push fails the
+ * run, which then rolls back), then describe the revision by the pushed digest, which is what state,
+ * ledger and history record.
  */
 async function confirmPush(flow: UpFlow): Promise<void> {
+  startPush(flow);
   const pending = flow.pushed;
   if (!pending) return;
   const pushed = await pending;
+  flow.push = undefined;
   flow.pushed = undefined;
   const image = { ref: pushed.ref, digest: pushed.digest };
   flow.image = { ...flow.image, ...image };
@@ -512,6 +527,7 @@ async function deployRevision(flow: UpFlow): Promise<void> {
     }),
   );
   noteApplied(flow, desired, flow.outcome);
+  startPush(flow);
   if (provider.waitReady) {
     const applied = flow.outcome;
     flow.outcome = await runPhase(run, 'ready', () =>
@@ -558,7 +574,7 @@ async function verifyPhase(flow: UpFlow): Promise<void> {
     flow.health = await verifyService(run, deps, { url: verifyUrl, spec, checks: flow.checks, revision });
     checkAborted(run);
     if (!flow.health.healthy) throw healthCheckFailure(flow.health, { revision, url: verifyUrl });
-    // Verified while the image was still being pushed: the push must succeed before traffic moves.
+    // Verified while the image was being pushed: the push must succeed before traffic moves.
     await confirmPush(flow);
   });
 }

@@ -19,9 +19,9 @@ export interface ImageTarget {
    * The Docker engine the provider runs containers on, named as `describeDockerEngine()` of
    * `@berth/docker` names it (`unix:///var/run/docker.sock`), for a provider that can run an image
    * straight from that engine (the local Docker target). A builder on the same engine may then return
-   * as soon as the image is built and tagged there, with the push still running: see
-   * `BuiltImage.pushed`. The engine starts and verifies the revision meanwhile, and waits for the push
-   * before traffic moves and anything is recorded.
+   * as soon as the image is built and tagged there, leaving the push to the engine: see
+   * `BuiltImage.push`. The engine starts the revision from that engine, pushes while it verifies it,
+   * and waits for the push before traffic moves and anything is recorded.
    */
   runsOn?: string;
 }
@@ -51,12 +51,13 @@ export interface BuiltImage {
   /** True when an identical image already existed and the build and push were skipped. */
   skipped: boolean;
   /**
-   * Present when the build returned before its push ended (the target's `runsOn` is the builder's
-   * engine). `ref` is then a tag that engine resolves to the new image (`registry/repository:fp-…`)
-   * and `digest` the local image ID; `pushed` resolves to the pushed image by digest
-   * (`registry/repository@sha256:…` and the manifest digest) or rejects with the push's error.
+   * Present when the build left the push to the caller (the target's `runsOn` is the builder's
+   * engine): `ref` is then a tag that engine resolves to the new image (`registry/repository:fp-…`)
+   * and `digest` the local image ID. Calling it (once) pushes and resolves to the pushed image by
+   * digest (`registry/repository@sha256:…` and the manifest digest), or rejects with the push's error.
+   * The engine calls it once the revision's container is started, so the push never slows the start.
    */
-  pushed?: Promise<{ ref: string; digest: string }>;
+  push?: () => Promise<{ ref: string; digest: string }>;
 }
 
 /**
