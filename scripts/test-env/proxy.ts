@@ -73,12 +73,29 @@ async function selfCheck(context: Context): Promise<void> {
   log(`${image} runs caddy ${version}`);
 }
 
+/**
+ * The proxy hosts of the tests (this machine's network namespace: the local engine's host network,
+ * the SSH docker host and the systemd host) hand a closing listener's queued connections to its
+ * successor, as docs/providers/local-docker.md#proxy-mode tells users to: Caddy replaces its listening
+ * sockets on every config change, and without this a connection accepted at that instant is reset.
+ */
+const MIGRATE_SETTING = '/proc/sys/net/ipv4/tcp_migrate_req';
+
+function migrateQueuedConnections(): void {
+  if (!existsSync(MIGRATE_SETTING))
+    throw new TestEnvError(`${MIGRATE_SETTING} is missing: the proxy tests need Linux 5.14 or later`);
+  if (readFileSync(MIGRATE_SETTING, 'utf8').trim() === '1') return;
+  writeFileSync(MIGRATE_SETTING, '1\n');
+  log('set net.ipv4.tcp_migrate_req=1 (queued connections survive the proxy switching its listeners)');
+}
+
 export const proxy: Component = {
   name: 'proxy',
   packages: ['docker.io', 'ca-certificates'],
   extends: ['images'],
   async ensure(context) {
     await requireDocker(context, 'proxy');
+    migrateQueuedConnections();
     const image = context.config.images.caddy;
     const caddy = await caddyBinary(context.config);
     const libraries = await sharedLibraries(caddy);

@@ -25,6 +25,13 @@ export interface ProxyFiles {
   openAdmin(): Promise<Duplex>;
   /** A file under `data/` (e.g. the internal CA's root certificate); `undefined` when absent. */
   readData(relativePath: string): Promise<string | undefined>;
+  /** A kernel setting of the host, e.g. `net.ipv4.tcp_migrate_req` (`/proc/sys/…`); `undefined` when it has none. */
+  readKernelSetting(name: string): Promise<string | undefined>;
+}
+
+/** Where Linux shows a kernel setting: `net.ipv4.tcp_migrate_req` → `/proc/sys/net/ipv4/tcp_migrate_req`. Pure. */
+export function kernelSettingPath(name: string): string {
+  return `/proc/sys/${name.replaceAll('.', '/')}`;
 }
 
 /** Paths inside the proxy folder. */
@@ -61,6 +68,7 @@ export function localProxyFiles(directory: string): ProxyFiles {
         socket.once('error', reject);
       }),
     readData: (relativePath) => readFile(join(paths.data, relativePath), 'utf8').catch(() => undefined),
+    readKernelSetting: (name) => readFile(kernelSettingPath(name), 'utf8').catch(() => undefined),
   };
 }
 
@@ -83,6 +91,13 @@ export function sshProxyFiles(connection: SshConnection, directory: string): Pro
       const result = await connection.run(sh`cat ${`${paths.data}/${relativePath}`}`, {
         allowExitCodes: [0, 1],
         description: 'read the proxy CA certificate',
+      });
+      return result.exitCode === 0 ? result.stdout : undefined;
+    },
+    async readKernelSetting(name) {
+      const result = await connection.run(sh`cat ${kernelSettingPath(name)}`, {
+        allowExitCodes: [0, 1],
+        description: `read ${name}`,
       });
       return result.exitCode === 0 ? result.stdout : undefined;
     },

@@ -22,6 +22,7 @@ import type { ContainerSummary, HostTransport } from '../host-transport.js';
 import { observedFrom, pickCurrent, type RevisionContainer } from '../revisions.js';
 import { caddyAdmin } from './caddy-admin.js';
 import { INTERNAL_ROOT_CERTIFICATE, type ServiceRoute } from './caddy-config.js';
+import { connectionMigrationCheck } from './connection-migration.js';
 import { ensureDockerProxy } from './docker-proxy.js';
 import type { ProxyFiles } from './proxy-files.js';
 import type { ProxySettings } from './proxy-options.js';
@@ -69,8 +70,11 @@ export function proxyMode(config: ProxyModeConfig) {
     upstreamPort: labels.hostPort,
   });
 
-  const ensureProxy = (context: ProviderContext) =>
-    ensureDockerProxy({ transport, files, settings, admin }, context);
+  const checkMigration = connectionMigrationCheck(files, `the proxy's host (${files.adminDescription})`);
+  const ensureProxy = async (context: ProviderContext) => {
+    await ensureDockerProxy({ transport, files, settings, admin }, context);
+    await checkMigration(context);
+  };
 
   /** A free loopback port for a new revision: not published or labelled by any container, nothing listening. */
   async function freeRevisionPort(): Promise<number> {

@@ -176,6 +176,10 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
   progress.bytesDone += plan.totalBytes - plan.uploadBytes;
   if (plan.copy.length > 0) report();
 
+  // Byte progress between file completions too (a large file would show none until its end), at
+  // most about a hundred reports per upload.
+  const reportEvery = Math.max(64 * 1024, Math.ceil(plan.uploadBytes / 100));
+  let reportedBytes = progress.bytesDone;
   const sftp = await connection.sftp();
   await putFiles(
     sftp,
@@ -190,9 +194,13 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
       ...(signal ? { signal } : {}),
       onBytes: (bytes) => {
         progress.bytesDone += bytes;
+        if (progress.bytesDone - reportedBytes < reportEvery) return;
+        reportedBytes = progress.bytesDone;
+        report();
       },
       onFile: (entry) => {
         progress.filesDone += 1;
+        reportedBytes = progress.bytesDone;
         report(entry.remote.slice(incoming.length + 1));
       },
     },

@@ -7,6 +7,7 @@
 import { type PreflightCheck, type ProviderContext, ProviderError } from '@berth/core';
 import { caddyAdmin } from '../proxy/caddy-admin.js';
 import { initialConfig, type ServiceRoute } from '../proxy/caddy-config.js';
+import { connectionMigrationCheck } from '../proxy/connection-migration.js';
 import { proxyPaths, sshProxyFiles } from '../proxy/proxy-files.js';
 import type { ProxySettings } from '../proxy/proxy-options.js';
 import { proxyRoutes } from '../proxy/proxy-routes.js';
@@ -85,8 +86,11 @@ export function systemdProxy(input: {
     upstreamPort,
   });
 
+  const checkMigration = connectionMigrationCheck(files, connection.target);
+
   /** Install (or update) and start the proxy unit; wait for its admin API. */
   async function ensure(context: ProviderContext): Promise<void> {
+    await checkMigration(context);
     if (await admin.ping()) return;
     const { user } = await files.prepare(initialConfig(paths.socket));
     const text = renderProxyUnit(settings, username === 'root' ? undefined : username);
