@@ -4,12 +4,22 @@
  *   node bench/deploy-process.ts '<BerthBenchTarget as JSON>'
  *
  * Prints the result's status. The bench times the whole process of an unchanged redeploy (`noop`).
+ * It imports what a user's deploy.ts does (the packages and the example's spec.ts) and nothing of
+ * the bench: Node strips the types of every .ts file it loads.
  */
 import { createRequire } from 'node:module';
-import { createDeployer, fileStateStore } from '@berth/core';
+import { createDeployer, fileStateStore, type ServiceSpecInput } from '@berth/core';
 import { dockerImageBuilder } from '@berth/docker';
 import { localDocker } from '@berth/provider-ssh';
-import { type BerthBenchTarget, benchSpec } from './berth-deploy.ts';
+import { helloAgentSpec } from '../examples/hello-agent/spec.ts';
+import type { BerthBenchTarget } from './berth-deploy.ts';
+
+/** hello-agent's spec, built from the target's context (as berth-deploy.ts's `benchSpec`). */
+function benchSpec(target: BerthBenchTarget): ServiceSpecInput {
+  const spec = helloAgentSpec({ baseImage: target.baseImage, environment: target.environment });
+  if (!('build' in spec.image)) throw new Error('hello-agent builds its image');
+  return { ...spec, image: { build: { ...spec.image.build, context: target.context } } };
+}
 
 const target = JSON.parse(process.argv[2] ?? '{}') as BerthBenchTarget;
 const deployer = createDeployer({

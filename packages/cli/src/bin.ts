@@ -3,10 +3,16 @@
  * The `berth` executable: real streams, Ctrl-C through the run's AbortSignal (a second one
  * forces), a yes/no prompt on a terminal, and the exit code.
  */
+import nodeModule from 'node:module';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
-import { runCli } from './cli.js';
-import { EXIT } from './run/exit-codes.js';
+
+// Node's compile cache (Node ≥ 22.1, documented for command-line tools): the code of the CLI and
+// the packages it loads is compiled once and reused by the next runs (in the OS temp folder;
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off). Enabled before the CLI's modules load, so they use it.
+nodeModule.enableCompileCache?.();
+const { runCli } = await import('./cli.js');
+const { EXIT } = await import('./run/exit-codes.js');
 
 const controller = new AbortController();
 const forcedExit = new Set<() => string[]>();

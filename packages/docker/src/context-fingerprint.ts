@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { nodeCrypto, nodeFs } from '@berth/core/plugin-kit';
 import type { BuildContext, ContextEntry } from './build-context.js';
-import { nodeCrypto, nodeFs } from './node-builtins.js';
 
 /** Build inputs besides the files that change the image. */
 export interface FingerprintInputs {

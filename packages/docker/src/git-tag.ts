@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { nodeChildProcess } from '@berth/core/plugin-kit';
 
 /** Tag used when the context is not in a git work tree (or git is not installed). */
 export const fallbackTag = 'latest';
@@ -29,8 +29,11 @@ export async function computeGitTag(cwd: string, runGit: RunGit = execGit): Prom
 /** The default `RunGit`: `execFile('git', ...)` (no shell), with a timeout. */
 export function execGit(args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, timeout: 15_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
+    nodeChildProcess().execFile(
+      'git',
+      args,
+      { cwd, timeout: 15_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
     );
   });
 }

@@ -32,4 +32,5 @@ export {
   type RegistryClientOptions,
 } from './registry-auth.js';
 export { headManifestDigest, type ManifestLookup, registryBaseUrl } from './registry-digest.js';
+export type { RegistryFetch, RegistryRequestInit, RegistryResponse } from './registry-fetch.js';
 export { type ManifestTagging, tagManifest } from './registry-tag.js';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
+import { nodeHttp } from '@berth/core/plugin-kit';
 import type Dockerode from 'dockerode';
-import { nodeHttp } from './node-builtins.js';
 
 // dockerode loads docker-modem, ssh2, gRPC and protobufjs: ~120 ms (and more on a busy machine) that
 // an unchanged redeploy, which only reads, does not need. It is loaded synchronously on first need.

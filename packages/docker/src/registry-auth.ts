@@ -2,10 +2,11 @@ import type { RegistryCredentials } from '@berth/core';
 import { ImageError } from '@berth/core';
 import { type AuthChallenge, parseAuthChallenge } from '@berth/core/plugin-kit';
 import { registryUnreachableError } from './map-docker-error.js';
+import { type RegistryFetch, type RegistryResponse, registryFetch } from './registry-fetch.js';
 
 export { type AuthChallenge, parseAuthChallenge };
 
-/** The `fetch` used for registry requests; injectable for tests. */
+/** A `fetch` for registry requests (tests inject one); by default Berth's own (`registry-fetch.ts`). */
 export type FetchFunction = typeof globalThis.fetch;
 
 /**
@@ -21,7 +22,7 @@ export interface RegistryClientOptions {
   registry: string;
   repository: string;
   credentials?: RegistryCredentials;
-  fetch?: FetchFunction;
+  fetch?: RegistryFetch;
   signal?: AbortSignal;
   /** Challenges remembered across requests; without it every request starts unauthenticated. */
   challenges?: RegistryChallenges;
@@ -40,9 +41,9 @@ export async function sendRegistryRequest(
   url: string,
   init: { method: string; headers: Record<string, string>; body?: Buffer },
   access: 'pull' | 'pull,push',
-): Promise<Response> {
-  const fetchFunction = client.fetch ?? globalThis.fetch;
-  const send = async (authorization: string | undefined): Promise<Response> => {
+): Promise<RegistryResponse> {
+  const fetchFunction = client.fetch ?? registryFetch;
+  const send = async (authorization: string | undefined): Promise<RegistryResponse> => {
     const headers = { ...init.headers, ...(authorization ? { Authorization: authorization } : {}) };
     try {
       return await fetchFunction(url, {
@@ -88,8 +89,8 @@ async function answerChallenge(
   const realm = challenge?.params.realm;
   if (challenge?.scheme !== 'bearer' || !realm) throw registryAuthError(client, 401);
   const service = challenge.params.service;
-  const fetchFunction = client.fetch ?? globalThis.fetch;
-  let response: Response;
+  const fetchFunction = client.fetch ?? registryFetch;
+  let response: RegistryResponse;
   try {
     if (credentials && 'identityToken' in credentials) {
       // OAuth2 refresh-token grant, as the Docker CLI does with identity tokens.

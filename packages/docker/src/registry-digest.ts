@@ -1,6 +1,5 @@
 import { ImageError } from '@berth/core';
-import { registryBaseUrl } from '@berth/core/plugin-kit';
-import { nodeCrypto } from './node-builtins.js';
+import { nodeCrypto, registryBaseUrl } from '@berth/core/plugin-kit';
 import { type RegistryClientOptions, registryAuthError, sendRegistryRequest } from './registry-auth.js';
 
 export { registryBaseUrl };

@@ -1,6 +1,7 @@
 import { ImageError } from '@berth/core';
 import { type RegistryClientOptions, registryAuthError, sendRegistryRequest } from './registry-auth.js';
 import { manifestMediaTypes, manifestUrl, sha256Digest } from './registry-digest.js';
+import type { RegistryResponse } from './registry-fetch.js';
 
 /** Which manifest gets which new tag, and how to reach its registry. */
 export interface ManifestTagging extends RegistryClientOptions {
@@ -56,7 +57,7 @@ function mediaTypeOf(manifest: Buffer): string | undefined {
 
 async function taggingError(
   tagging: ManifestTagging,
-  response: Response,
+  response: RegistryResponse,
   step: 'read' | 'write',
 ): Promise<ImageError> {
   if (response.status === 401 || response.status === 403) return registryAuthError(tagging, response.status);

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { nodeNet } from '@berth/core/plugin-kit';
 import type Docker from 'dockerode';
 import { demuxDockerLogs } from './docker-logs.js';
 import type { ContainerDetails, ContainerSummary, HostTransport, RegistryAuth } from './host-transport.js';
@@ -35,7 +35,7 @@ async function call<T>(
 /** Listen on `address:port` for a moment: the answer to "is this host port free here?". */
 export function canListen(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = createServer();
+    const server = nodeNet().createServer();
     server.once('error', () => resolve(false));
     server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
   });

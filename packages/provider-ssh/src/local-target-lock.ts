@@ -5,11 +5,11 @@
  * token and an expiry; renewed by rewriting it, released only by its holder. A lock past its expiry,
  * or whose owner was a process on this host that no longer exists, is taken over with a warning.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { LockError, type ProviderLock, type ProviderLockRequest, type ServiceTarget } from '@berth/core';
+import { nodeCrypto } from '@berth/core/plugin-kit';
 
 /** What the lock file holds. */
 export interface LocalLockOwner {
@@ -95,7 +95,7 @@ export async function localTargetLock(
   const folder = join(options.directory, '.locks');
   const path = join(folder, `${target.service}.json`);
   await mkdir(folder, { recursive: true, mode: 0o700 });
-  const token = randomBytes(16).toString('hex');
+  const token = nodeCrypto().randomBytes(16).toString('hex');
   const mine = (): LocalLockOwner => ({
     ...operator(),
     runId: run.runId,
@@ -121,7 +121,7 @@ export async function localTargetLock(
       `Taking over the stale lock of ${target.service} held by ${holder ? `${holder.user}@${holder.host} (pid ${holder.pid})` : 'an unreadable owner'}`,
     );
     // Move it aside first: of two runs taking over at once, one moves it and both race on O_EXCL.
-    const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+    const aside = `${path}.stale-${nodeCrypto().randomBytes(4).toString('hex')}`;
     await rename(path, aside).then(
       () => rm(aside, { force: true }),
       () => {},
@@ -137,7 +137,7 @@ export async function localTargetLock(
     async renew() {
       if (!(await ours()))
         throw new LockError('LOCK_HELD', `The lock of ${target.service} is no longer held by this run`);
-      const next = `${path}.renew-${randomBytes(4).toString('hex')}`;
+      const next = `${path}.renew-${nodeCrypto().randomBytes(4).toString('hex')}`;
       const handle = await open(next, 'wx', 0o600);
       try {
         await handle.writeFile(JSON.stringify(mine()));

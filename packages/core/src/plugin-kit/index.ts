@@ -6,6 +6,17 @@
 
 // Health: verify a URL the way the engine does (a provider that checks a revision before it shifts traffic).
 export { type VerifyHealthOptions, verifyHealth } from '../health/verify-health.js';
+// Import cost: Node built-ins loaded on first use, without the ESM facade that loads every export
+// (`import { request } from 'node:http'` loads all of undici for `http.WebSocket`).
+export {
+  nodeChildProcess,
+  nodeCrypto,
+  nodeFs,
+  nodeHttp,
+  nodeHttps,
+  nodeNet,
+  nodeTls,
+} from '../ports/node-builtins.js';
 // Providers: check a provider object, read its capabilities, read the platform action an error carries.
 export { assertProvider, capabilitiesOf, platformActionOf } from '../provider/define-provider.js';
 // Cloud providers: lazily built schemas (an SDK or zod loaded on first use) and retries with backoff on the run's clock.

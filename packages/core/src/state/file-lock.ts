@@ -17,11 +17,11 @@
  * `proper-lockfile` was considered: it keeps no owner or token (no fencing, no `LOCK_HELD` naming
  * the owner) and removes a stale lock by delete-then-mkdir, where two takers can both win.
  */
-import { randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
+
 import { type FileHandle, link, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { nodeCrypto, nodeFs } from '../ports/node-builtins.js';
 import { decideTakeover, type LockRecord, lockHeldError, lockLostError } from './lock-rules.js';
 import type { LockOptions, LockOwner, LockTakeover, StateLock } from './state-store.js';
 import { syncFolder, tempPathFor } from './write-file-atomic.js';
@@ -118,7 +118,8 @@ async function claim(lockPath: string, ino: number): Promise<string | undefined>
   const path = join(folder, `${prefix}${top + 1}`);
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+    const { O_CREAT, O_EXCL, O_WRONLY } = nodeFs().constants;
+    handle = await open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600);
   } catch (error) {
     if (errorCode(error) === 'EEXIST') return undefined;
     throw error;
@@ -172,7 +173,8 @@ export async function withFencedLock<T>(
 /** Write the complete lock record to a temp file whose mtime is the expiry; the caller links or renames it. */
 async function prepareLockFile(lockPath: string, stored: StoredLock, expiresAt: number) {
   const temp = tempPathFor(lockPath);
-  const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR, 0o600);
+  const { O_CREAT, O_EXCL, O_RDWR } = nodeFs().constants;
+  const handle = await open(temp, O_CREAT | O_EXCL | O_RDWR, 0o600);
   try {
     await handle.writeFile(JSON.stringify(stored));
     await handle.utimes(new Date(), new Date(expiresAt));
@@ -191,7 +193,7 @@ export async function takeFileLock(
   lockPath: string,
   options: LockOptions,
 ): Promise<StateLock> {
-  const stored: StoredLock = { owner: options.owner, token: randomUUID(), ttlMs: options.ttlMs };
+  const stored: StoredLock = { owner: options.owner, token: nodeCrypto().randomUUID(), ttlMs: options.ttlMs };
   const prepared = await prepareLockFile(lockPath, stored, options.now + options.ttlMs);
   let takeover: LockTakeover | undefined;
   try {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { StateError } from '../errors/index.js';
+import { nodeCrypto } from '../ports/node-builtins.js';
 import { type ServiceState, STATE_SCHEMA_VERSION } from './state-store.js';
 
 type Migration = (state: Record<string, unknown>) => Record<string, unknown>;
@@ -28,7 +28,8 @@ const migrations: Record<number, Migration> = {
   1: (state) => ({
     ...state,
     schemaVersion: 2,
-    fingerprintKey: createHash('sha256')
+    fingerprintKey: nodeCrypto()
+      .createHash('sha256')
       .update(`berth state v1 fingerprint key\n${canonicalJson(state)}`)
       .digest('base64url'),
     revisionCounter: Array.isArray(state.history) ? state.history.length : 0,

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { nodeCrypto, nodeFs } from '../ports/node-builtins.js';
 
 /** The temp file `writeFileAtomic` writes before renaming: `<path>.<pid>.<8 hex>.tmp`. */
 export function tempPathFor(path: string): string {
-  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  return `${path}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`;
 }
 
 /** fsync a folder so a rename or link in it survives a power cut. Best effort (some file systems refuse). */
@@ -25,7 +24,8 @@ export async function syncFolder(folder: string): Promise<void> {
  */
 export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
   const temp = tempPathFor(path);
-  const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
+  const { O_CREAT, O_EXCL, O_WRONLY } = nodeFs().constants;
+  const handle = await open(temp, O_CREAT | O_EXCL | O_WRONLY, mode);
   try {
     await handle.writeFile(data);
     await handle.sync();

@@ -3,9 +3,9 @@
  * (`node:net`) or the host's socket over SSH (`streamlocal` forwarding). JSON in, JSON out; a
  * non-2xx answer becomes a `ProviderError` with Caddy's own message.
  */
-import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ProviderError } from '@berth/core';
+import { nodeHttp } from '@berth/core/plugin-kit';
 import { channelAgent } from '../ssh/channel-agent.js';
 
 /** The admin API of one proxy. */
@@ -36,7 +36,7 @@ export function caddyAdmin(open: () => Promise<Duplex>, where: string): CaddyAdm
   const call = (method: string, path: string, body?: unknown): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
+      const req = nodeHttp().request(
         {
           agent,
           path,

@@ -4,9 +4,9 @@
  * socket: on this machine through `node:fs`/`node:net`, on an SSH host through the connection.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { nodeNet } from '@berth/core/plugin-kit';
 import { sh } from '../ssh/remote-command.js';
 import type { SshConnection } from '../ssh/ssh-connection.js';
 
@@ -63,7 +63,7 @@ export function localProxyFiles(directory: string): ProxyFiles {
     },
     openAdmin: () =>
       new Promise<Duplex>((resolve, reject) => {
-        const socket = connect(paths.socket);
+        const socket = nodeNet().connect(paths.socket);
         socket.once('connect', () => resolve(socket));
         socket.once('error', reject);
       }),

@@ -3,8 +3,9 @@
  * the host) instead of sockets of this machine. Node's HTTP client then speaks HTTP over the SSH
  * connection: Dockerode to the host's Docker socket, health checks to a port only the host sees.
  */
-import { Agent, type ClientRequestArgs } from 'node:http';
+import type { Agent, ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { nodeHttp } from '@berth/core/plugin-kit';
 
 type SocketLike = Duplex & {
   setTimeout?: unknown;
@@ -31,7 +32,7 @@ function asSocket(stream: Duplex): Duplex {
 
 /** An agent that opens one channel per request (no keep-alive: channels are cheap on one connection). */
 export function channelAgent(open: (options: ClientRequestArgs) => Promise<Duplex>): Agent {
-  const agent = new Agent({ keepAlive: false });
+  const agent = new (nodeHttp().Agent)({ keepAlive: false });
   const createConnection = (
     options: ClientRequestArgs,
     callback: (error: Error | null, socket?: Duplex) => void,

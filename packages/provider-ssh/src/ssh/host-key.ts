@@ -2,11 +2,11 @@
  * Host key checks, pure: fingerprints, OpenSSH `known_hosts` parsing (plain and hashed entries,
  * `[host]:port`, patterns, negations, `@revoked`) and the verdict for a presented key.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '@berth/core/plugin-kit';
 
 /** `SHA256:<base64 without padding>`, as `ssh-keygen -l -E sha256` prints it. */
 export function fingerprintOf(keyBlob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${nodeCrypto().createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
 /** The key type inside an SSH public key blob (`ssh-ed25519`, `ssh-rsa`…), or `unknown`. */
@@ -71,8 +71,8 @@ function hashedMatches(hashed: string, name: string): boolean {
   if (parts.length !== 4 || parts[1] !== '1' || !parts[2] || !parts[3]) return false;
   const salt = Buffer.from(parts[2], 'base64');
   const expected = Buffer.from(parts[3], 'base64');
-  const actual = createHmac('sha1', salt).update(name).digest();
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  const actual = nodeCrypto().createHmac('sha1', salt).update(name).digest();
+  return expected.length === actual.length && nodeCrypto().timingSafeEqual(expected, actual);
 }
 
 /** True when the entry's host field names `host:port` (OpenSSH rules: any positive match, no negated one). */

@@ -5,8 +5,8 @@
  * operators with skewed clocks agree; a holder renews it with `touch`. A lock older than its TTL
  * is taken over (the holder is presumed dead), with a warning.
  */
-import { randomBytes } from 'node:crypto';
 import { LockError } from '@berth/core';
+import { nodeCrypto } from '@berth/core/plugin-kit';
 import type { HostLayout } from './host-layout.js';
 import { joinCommands, sh } from './remote-command.js';
 import type { SshConnection } from './ssh-connection.js';
@@ -100,7 +100,7 @@ export async function acquireHostLock(
     ...(options.runId ? { runId: options.runId } : {}),
     acquiredAt: new Date((options.now ?? Date.now)()).toISOString(),
     ttlSeconds,
-    token: randomBytes(12).toString('hex'),
+    token: nodeCrypto().randomBytes(12).toString('hex'),
   };
   const ownerFile = `${layout.lockDir}/owner.json`;
   const attempt = () =>

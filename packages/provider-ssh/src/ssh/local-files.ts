@@ -2,11 +2,10 @@
  * The files of a service folder that go to the host: walked with `.berthignore` (or, without one,
  * `.dockerignore`) rules, `.git` always left out, each file hashed. Reads only.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BerthError } from '@berth/core';
+import { nodeCrypto, nodeFs } from '@berth/core/plugin-kit';
 import { createContextFilter } from '@berth/docker/ignore';
 import { type ManifestEntry, normaliseFileMode, safeRelativePath } from './release-manifest.js';
 
@@ -18,9 +17,10 @@ export interface ReadFolderOptions {
 
 function hashFile(path: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const hash = createHash('sha256');
+    const hash = nodeCrypto().createHash('sha256');
     // Large reads: fewer chunks to hash for the big files of a service folder.
-    createReadStream(path, { highWaterMark: 1024 * 1024 })
+    nodeFs()
+      .createReadStream(path, { highWaterMark: 1024 * 1024 })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolvePromise(hash.digest('hex')));

@@ -3,7 +3,7 @@
  * with its final mode from the first byte (a secrets file is never readable by others, not even
  * for a moment).
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '@berth/core/plugin-kit';
 import { mapSshError } from './map-ssh-error.js';
 import { joinCommands, type RemoteCommand, sh } from './remote-command.js';
 import type { SshConnection } from './ssh-connection.js';
@@ -56,7 +56,7 @@ export async function writeRemoteFiles(
   const sftp = await connection.sftp();
   const staged = files.map((file) => ({
     ...file,
-    temporary: `${file.path}.tmp-${randomBytes(4).toString('hex')}`,
+    temporary: `${file.path}.tmp-${nodeCrypto().randomBytes(4).toString('hex')}`,
   }));
   await Promise.all(
     staged.map(

@@ -5,9 +5,9 @@
  * folder, checked (sha256 of every sent file, count of all files) and renamed into place, so a
  * release folder on the host is always complete.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
+import { nodeCrypto } from '@berth/core/plugin-kit';
 import type { HostLayout } from './host-layout.js';
 import { readServiceFolder } from './local-files.js';
 import { mapSshError } from './map-ssh-error.js';
@@ -226,7 +226,7 @@ export async function uploadRelease(options: UploadReleaseOptions): Promise<Uplo
     entries,
   };
   // The manifest travels on stdin; the release moves into place only once it is written.
-  const manifestTemporary = `${layout.manifest(releaseId)}.tmp-${randomBytes(4).toString('hex')}`;
+  const manifestTemporary = `${layout.manifest(releaseId)}.tmp-${nodeCrypto().randomBytes(4).toString('hex')}`;
   await connection.run(
     joinCommands([
       sh`umask 022`,

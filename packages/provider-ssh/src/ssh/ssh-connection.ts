@@ -5,9 +5,10 @@
  * connection drops, the next call opens a new one.
  */
 import { readFile } from 'node:fs/promises';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BerthError } from '@berth/core';
+import { nodeNet } from '@berth/core/plugin-kit';
 import type { AnyAuthMethod, Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import type { HostKeyVerdict } from './host-key.js';
 import { type HostKeyFiles, nodeHostKeyFiles, prepareHostKeyCheck } from './host-key-check.js';
@@ -126,7 +127,7 @@ export function sshConnection(input: SshConnectionInput, deps: SshConnectionDeps
     const connection = deps.createClient ? deps.createClient() : new (await import('ssh2')).Client();
     // Berth's own socket, with Nagle's algorithm off: ssh2 leaves it on, and every small request
     // (a command, an SFTP write) then waits ~40 ms for the delayed ACK of the one before.
-    const socket = (deps.createSocket ?? (() => new Socket()))();
+    const socket = (deps.createSocket ?? (() => new (nodeNet().Socket)()))();
     socket.setNoDelay(true);
     const config: ConnectConfig = {
       sock: socket,

@@ -4,9 +4,8 @@
  * firewall. HTTP, and HTTPS when `tls` says which certificate authorities to trust (the proxy's
  * domains); redirects are not followed.
  */
-import { request } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { connect as tlsConnect } from 'node:tls';
+import type { Agent as HttpsAgent } from 'node:https';
+import { nodeHttp, nodeHttps, nodeTls } from '@berth/core/plugin-kit';
 import { channelAgent } from './channel-agent.js';
 import type { SshConnection } from './ssh-connection.js';
 
@@ -52,7 +51,7 @@ export function sshFetch(connection: SshConnection, options: SshFetchOptions = {
       const signal = init?.signal ?? undefined;
       if (signal?.aborted) return reject(signal.reason);
       const hostname = url.hostname.replace(/^\[|\]$/g, '');
-      const req = (secure ? httpsRequest : request)(
+      const req = (secure ? nodeHttps().request : nodeHttp().request)(
         {
           agent: secure ? tlsAgent : agent,
           hostname: secure ? hostname : connectTo(hostname),
@@ -104,7 +103,7 @@ function tlsChannelAgent(
   connectTo: (hostname: string) => string,
   ca: () => Promise<string | undefined>,
 ): HttpsAgent {
-  const agent = new HttpsAgent({ keepAlive: false });
+  const agent = new (nodeHttps().Agent)({ keepAlive: false });
   // Kept once known: the proxy writes its CA root when it first starts.
   let authorities: string | undefined;
   const load = async () => {
@@ -118,7 +117,11 @@ function tlsChannelAgent(
     const hostname = String(target.hostname ?? target.host ?? 'localhost');
     Promise.all([load(), connection.openTcp(connectTo(hostname), Number(target.port ?? 443))]).then(
       ([pem, channel]) => {
-        const socket = tlsConnect({ socket: channel, servername: hostname, ...(pem ? { ca: pem } : {}) });
+        const socket = nodeTls().connect({
+          socket: channel,
+          servername: hostname,
+          ...(pem ? { ca: pem } : {}),
+        });
         let connected = false;
         socket.once('secureConnect', () => {
           connected = true;

@@ -4,7 +4,6 @@
  * the reference it returns, `release:<id>`, names that folder. The release id comes from the
  * content, so an unchanged folder is neither sent nor installed again.
  */
-import { createHash } from 'node:crypto';
 import {
   type BuiltImage,
   type ImageBuilder,
@@ -14,6 +13,7 @@ import {
   type PreflightCheck,
   type ProviderContext,
 } from '@berth/core';
+import { nodeCrypto } from '@berth/core/plugin-kit';
 import { type AuditSettings, runAudited, timedPhase } from './host-audit.js';
 import { type HostLayout, hostLayout } from './host-layout.js';
 import { readServiceFolder } from './local-files.js';
@@ -51,7 +51,7 @@ export function lastOutputLines(text: string, count = outputTail): string[] {
 }
 
 function fingerprintOf(entries: unknown, install: SshSystemdOptions['install']): string {
-  const hash = createHash('sha256').update('berth-systemd-release/v1\n');
+  const hash = nodeCrypto().createHash('sha256').update('berth-systemd-release/v1\n');
   hash.update(`${JSON.stringify(entries)}\n${JSON.stringify(install ?? null)}\n`);
   return hash.digest('hex');
 }
