@@ -39,7 +39,7 @@ export interface DockerImageBuilderOptions {
   pull?: boolean;
   /** Clock used to time builds and pushes in logs. Default: the run's clock. */
   clock?: Clock;
-  /** `fetch` for registry manifest requests. Default: the global `fetch`. */
+  /** `fetch` for registry manifest requests. Default: Berth's own client over `node:http`/`node:https` (`registry-fetch.ts`; the global `fetch` would load all of undici). */
   fetch?: FetchFunction;
   /**
    * The engine's builder: `buildkit` (default; through the Engine API, no session, so no
