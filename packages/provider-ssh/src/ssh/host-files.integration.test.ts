@@ -263,11 +263,18 @@ describe('unit files on a real systemd', () => {
     });
     await writeRemoteFile(connection, `/etc/systemd/system/${unitName(service)}`, unit, 0o644);
     await connection.run(sh`systemctl daemon-reload && systemctl start ${unitName(service)}`);
-    let text: string | undefined;
-    for (let attempt = 0; attempt < 50 && text === undefined; attempt += 1) {
-      text = await readRemoteFile(connection, dump);
-      if (text === undefined) await connection.run(sh`sleep 0.1`);
-    }
+    // The process writes the dump and exits: wait for the unit to end (a loaded machine can take
+    // seconds to start node), then read what it wrote.
+    const deadline = Date.now() + 120_000;
+    let state = '';
+    do {
+      if (state) await connection.run(sh`sleep 0.1`);
+      state = (
+        await connection.run(sh`systemctl show -p ActiveState --value ${unitName(service)}`)
+      ).stdout.trim();
+    } while ((state === 'active' || state === 'activating') && Date.now() < deadline);
+    const text = await readRemoteFile(connection, dump);
+    expect(text, `the unit ended ${state} without writing ${dump}`).toBeDefined();
     const seen = JSON.parse(text ?? '{}') as Record<string, string>;
     for (const [key, value] of Object.entries({ ...values, ...secrets })) expect(seen[key], key).toBe(value);
     const show = await connection.run(sh`systemctl show -p Environment ${unitName(service)}`);
