@@ -225,6 +225,23 @@ describe('dockerImageBuilder builders', () => {
   });
 });
 
+describe('dockerImageBuilder inspect, then build', () => {
+  it('reuses the fingerprint of an inspect in the same run, and reads the context again in another', async () => {
+    const { docker } = fakeDocker();
+    const builder = dockerImageBuilder({ docker, git: false });
+    const buildRequest = await request();
+    const run = providerContext().context;
+    const { fingerprint } = await builder.inspect(buildRequest, run);
+    // Edited after the inspect: the same run builds what it fingerprinted a moment ago ...
+    await writeFile(join(buildRequest.context, 'app.sh'), 'echo edited\n');
+    expect((await builder.build(buildRequest, run)).fingerprint).toBe(fingerprint);
+    // ... and a new run (another signal) fingerprints the context as it is now.
+    await builder.inspect(buildRequest, run);
+    const next = await builder.build(buildRequest, providerContext().context);
+    expect(next.fingerprint).not.toBe(fingerprint);
+  });
+});
+
 describe('dockerImageBuilder without a target', () => {
   it('builds with the fingerprint tag and no label, adds the git tag, and returns the local image ID', async () => {
     const { docker, calls } = fakeDocker();

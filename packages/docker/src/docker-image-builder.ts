@@ -49,6 +49,20 @@ export interface DockerImageBuilderOptions {
   builder?: DockerBuilderKind;
 }
 
+/** What makes two build requests the same: their context, build inputs and target. */
+function requestKey(request: ImageBuildRequest): string {
+  const { service, context, dockerfile, args, platform, target } = request;
+  return JSON.stringify([
+    service.service,
+    context,
+    dockerfile,
+    args,
+    platform,
+    target?.registry,
+    target?.repository,
+  ]);
+}
+
 interface PreparedBuild {
   context: BuildContext;
   platform?: string;
@@ -83,6 +97,11 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
       fingerprintTag: fingerprintTag(fingerprint),
     };
   };
+
+  // The last `inspect`, which the next `build` of the same request in the same run reuses.
+  let lastInspect:
+    | { key: string; signal: AbortSignal; prepared: PreparedBuild; existing?: BuiltImage }
+    | undefined;
 
   // Remembered: an engine that answered that it has no BuildKit is built on with the classic builder.
   let builderKind: DockerBuilderKind = options.builder ?? 'buildkit';
@@ -183,13 +202,27 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
     async inspect(request, context) {
       const prepared = await prepare(request);
       const existing = await findExisting(request, prepared, context);
+      lastInspect = {
+        key: requestKey(request),
+        signal: context.signal,
+        prepared,
+        ...(existing ? { existing } : {}),
+      };
       return { fingerprint: prepared.fingerprint, ...(existing ? { existing } : {}) };
     },
 
     async build(request, context) {
       const clock = options.clock ?? context.clock;
       const started = clock.now();
-      const prepared = await prepare(request);
+      // The deploy engine inspects while its preflight checks run, then builds in the same run (the
+      // same signal): the context read and its fingerprint of a moment ago are not computed again.
+      // Another run (a `plan()`, then an `up()` after an edit) always reads the context afresh.
+      const inspected =
+        lastInspect?.key === requestKey(request) && lastInspect.signal === context.signal
+          ? lastInspect
+          : undefined;
+      lastInspect = undefined;
+      const prepared = inspected?.prepared ?? (await prepare(request));
       const target = request.target;
       const repo = target
         ? `${target.registry}/${target.repository}`
@@ -204,7 +237,8 @@ export function dockerImageBuilder(options: DockerImageBuilderOptions = {}): Ima
           ])
         : Promise.resolve(undefined);
       localLookup.catch(() => undefined);
-      const existing = await findExisting(request, prepared, context);
+      // The registry is asked again when the inspect found nothing: the image may have landed since.
+      const existing = inspected?.existing ?? (await findExisting(request, prepared, context));
       if (existing) {
         context.log('info', `Image unchanged (${prepared.fingerprintTag}); build and push skipped.`, {
           ref: existing.ref,

@@ -29,7 +29,7 @@ import {
 import type { EngineDeps } from './engine-deps.js';
 import { hookFacts } from './hooks.js';
 import { emptyState, historyEntry, recordRun } from './record-run.js';
-import { resolveImage } from './resolve-image.js';
+import { type ResolvedImage, resolveImage } from './resolve-image.js';
 import { finishSecrets, maskSecretValue, type ResolvedSecret, resolveSecrets } from './resolve-secrets.js';
 import { restoreAndVerify } from './restore-revision.js';
 import type { DeployResult, RollbackOutcome } from './result.js';
@@ -132,6 +132,8 @@ interface UpFlow {
   fingerprintKey: string;
   secrets: ResolvedSecret[];
   image?: { ref: string; digest?: string };
+  /** The image looked up (read-only) while the preflight checks run; the image phase uses it. */
+  earlyImage?: Promise<ResolvedImage | undefined>;
   /** The image's push, left to the run: the revision starts from the builder's engine first. */
   push?: () => Promise<{ ref: string; digest: string }>;
   /** That push, once started. */
@@ -244,6 +246,10 @@ async function preflightPhase(flow: UpFlow): Promise<void> {
   const builder = deps.imageBuilder ?? provider.imageBuilder;
   await runPhase(run, 'preflight', async () => {
     const context = providerContextFor(run, 'preflight');
+    // Read-only, beside the checks: fingerprint the context and look for the image (an unchanged
+    // redeploy then needs nothing more from the builder). A failure here is the image phase's to report.
+    if ('build' in spec.image && builder)
+      flow.earlyImage = resolveImageOf(flow, 'inspect').catch(() => undefined);
     flow.ledger = await readLedger(run, deps);
     flow.fingerprintKey = flow.ledger?.fingerprintKey ?? flow.state.fingerprintKey;
     // Independent reads run side by side; new keys are generated off the main thread while the
@@ -283,20 +289,32 @@ async function preflightPhase(flow: UpFlow): Promise<void> {
 
 /** `image`: build and push, or resolve the reference to a digest. */
 async function imagePhase(flow: UpFlow): Promise<void> {
-  const { run, deps, spec } = flow;
-  const { push, ...image } = await runPhase(run, 'image', () =>
-    resolveImage({
-      spec,
-      target: run.target,
-      provider: deps.provider,
-      builder: deps.imageBuilder ?? deps.provider.imageBuilder,
-      context: providerContextFor(run, 'image'),
-      cwd: deps.secretSources.cwd,
-      mode: 'build',
-    }),
-  );
+  const { run } = flow;
+  const { push, ...image } = await runPhase(run, 'image', async () => {
+    const early = await flow.earlyImage;
+    flow.earlyImage = undefined;
+    if (early?.digest) {
+      providerContextFor(run, 'image').log('info', `Image unchanged (${early.ref}); build and push skipped.`);
+      return { ...early, skipped: true };
+    }
+    return resolveImageOf(flow, 'build');
+  });
   flow.image = image;
   if (push) flow.push = push;
+}
+
+/** `resolveImage` for this run: `inspect` only reads, `build` builds and pushes when needed. */
+function resolveImageOf(flow: UpFlow, mode: 'build' | 'inspect'): Promise<ResolvedImage> {
+  const { run, deps, spec } = flow;
+  return resolveImage({
+    spec,
+    target: run.target,
+    provider: deps.provider,
+    builder: deps.imageBuilder ?? deps.provider.imageBuilder,
+    context: providerContextFor(run, mode === 'build' ? 'image' : 'preflight'),
+    cwd: deps.secretSources.cwd,
+    mode,
+  });
 }
 
 /**
@@ -715,6 +733,7 @@ async function afterFailure(flow: UpFlow, error: unknown): Promise<DeployResult>
   const failure = toBerthError(error);
   // A push still running ends (or fails) before the run decides and returns: nothing runs on after it.
   await flow.pushed?.catch(() => undefined);
+  await flow.earlyImage;
   flow.platform = platformActionOf(error) ?? flow.platform;
   if (!flow.changed && !flow.adopted) return recordFailure(flow, failure, { decision: undefined });
   const failedRevision = flow.desired?.revision;
