@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,9 @@ async function freePort(): Promise<number> {
 
 describe('the main job: hello-agent on the local Docker engine', () => {
   const env = requireTestEnvironment(['docker', 'registry', 'images']);
-  const spec = helloAgentSpec({ baseImage: env.images.node, environment: 'it' });
+  // An environment of its own: another checkout's run on this machine deploys its own service.
+  const environment = `it${randomBytes(3).toString('hex')}`;
+  const spec = helloAgentSpec({ baseImage: env.images.node, environment });
   let deployer: Deployer;
   let secretsDir: string;
 
@@ -55,7 +58,7 @@ describe('the main job: hello-agent on the local Docker engine', () => {
 
   it('rolls a broken build back to the container that worked, which answers again', async () => {
     const before = await deployer.status(spec);
-    const broken = helloAgentSpec({ baseImage: env.images.node, environment: 'it', broken: true });
+    const broken = helloAgentSpec({ baseImage: env.images.node, environment, broken: true });
     const result = await deployer.up(broken);
     expect(result.status).toBe('rolled-back');
     expect(result.revision).toBe(before.revision);
