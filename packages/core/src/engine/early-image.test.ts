@@ -9,26 +9,28 @@ import { memoryImageBuilder } from '../testing/memory-image-builder.js';
 import { memoryProvider } from '../testing/memory-provider.js';
 import { createDeployer } from './create-deployer.js';
 
-// The image is looked up (read-only) while the preflight checks run: an unchanged redeploy then
-// needs no build call at all, and a failed preflight still changes and builds nothing.
+// The image is looked up (read-only, `inspect`) while the preflight checks run, and built (or found
+// skipped by `build`) after them; a failed preflight still changes and builds nothing.
 
 const providers: ReturnType<typeof memoryProvider>[] = [];
 afterEach(async () => {
   for (const provider of providers.splice(0)) await provider.close();
 });
 
-/** The memory builder, counting its calls; `failInspect` makes every inspect throw. */
-function countingBuilder(failInspect = false) {
+/** The memory builder, counting its calls (and noting them in `order`); `failInspect` makes every inspect throw. */
+function countingBuilder(failInspect = false, order: string[] = []) {
   const inner = memoryImageBuilder();
   const calls = { inspect: 0, build: 0 };
   const builder: ImageBuilder = {
     async inspect(request, context) {
       calls.inspect += 1;
+      order.push('inspect');
       if (failInspect) throw new BerthError('IMAGE_BUILD_FAILED', 'inspect failed');
       return inner.inspect(request, context);
     },
     async build(request, context) {
       calls.build += 1;
+      order.push('build');
       return inner.build(request, context);
     },
   };
@@ -48,18 +50,26 @@ const spec = () => ({
 });
 
 describe('the image looked up during preflight', () => {
-  it('lets an unchanged redeploy skip the builder after the lookup', async () => {
-    const provider = memoryProvider();
-    providers.push(provider);
-    const { builder, calls } = countingBuilder();
+  it('looks the image up before the preflight checks end, and builds only after them', async () => {
+    const base = memoryProvider();
+    providers.push(base);
+    const order: string[] = [];
+    const provider = {
+      ...base,
+      preflight: async (...args: Parameters<NonNullable<typeof base.preflight>>) => {
+        order.push('preflight');
+        return (await base.preflight?.(...args)) ?? [];
+      },
+    };
+    const { builder, calls } = countingBuilder(false, order);
     const deployer = createDeployer({ provider, state: memoryStateStore(), imageBuilder: builder });
     const first = await deployer.up(spec());
     expect(first.status).toBe('succeeded');
-    expect(calls).toEqual({ inspect: 1, build: 1 });
+    expect(order).toEqual(['inspect', 'preflight', 'build']);
     const again = await deployer.up(spec());
     expect(again.status).toBe('noop');
     expect(again.image).toMatchObject({ ref: first.image?.ref, digest: first.image?.digest, skipped: true });
-    expect(calls).toEqual({ inspect: 2, build: 1 });
+    expect(calls).toEqual({ inspect: 2, build: 2 });
   });
 
   it('reports a failed preflight, not the lookup, and builds nothing', async () => {

@@ -246,8 +246,8 @@ async function preflightPhase(flow: UpFlow): Promise<void> {
   const builder = deps.imageBuilder ?? provider.imageBuilder;
   await runPhase(run, 'preflight', async () => {
     const context = providerContextFor(run, 'preflight');
-    // Read-only, beside the checks: fingerprint the context and look for the image (an unchanged
-    // redeploy then needs nothing more from the builder). A failure here is the image phase's to report.
+    // Read-only, beside the checks: fingerprint the context and look for the image, which the
+    // builder may reuse in the image phase. A failure here is the image phase's to report.
     if ('build' in spec.image && builder)
       flow.earlyImage = resolveImageOf(flow, 'inspect').catch(() => undefined);
     flow.ledger = await readLedger(run, deps);
@@ -291,12 +291,10 @@ async function preflightPhase(flow: UpFlow): Promise<void> {
 async function imagePhase(flow: UpFlow): Promise<void> {
   const { run } = flow;
   const { push, ...image } = await runPhase(run, 'image', async () => {
-    const early = await flow.earlyImage;
+    // The builder saw this run's lookup (`inspect`, during preflight) and may reuse it; `build` is
+    // still called, so a builder that records its builds (an SSH host's history) sees a skipped one.
+    await flow.earlyImage;
     flow.earlyImage = undefined;
-    if (early?.digest) {
-      providerContextFor(run, 'image').log('info', `Image unchanged (${early.ref}); build and push skipped.`);
-      return { ...early, skipped: true };
-    }
     return resolveImageOf(flow, 'build');
   });
   flow.image = image;
